@@ -1,0 +1,179 @@
+import { randomUUID } from 'node:crypto';
+import { getConnInfo } from '@hono/node-server/conninfo';
+import { getCookie } from 'hono/cookie';
+import { createMiddleware } from 'hono/factory';
+import type { Pool } from '../db/pool.ts';
+import { sha256 } from '../lib/secrets.ts';
+import { authenticateApiKey, authenticateSession } from '../modules/tenancy/service.ts';
+import type { AppEnv, Deps } from './context.ts';
+import { AppError } from './problem.ts';
+import { RateLimiter } from './rate-limit.ts';
+import { SESSION_COOKIE } from './session.ts';
+
+const MUTATING = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);
+const IDEMPOTENCY_KEY = /^[\x21-\x7e]{1,255}$/;
+
+/** Request id (echoed as X-Request-Id), a child logger, one log line and one histogram sample. */
+export const observe = (deps: Deps) =>
+  createMiddleware<AppEnv>(async (c, next) => {
+    const incoming = c.req.header('x-request-id');
+    const requestId = incoming && /^[\w.-]{1,100}$/.test(incoming) ? incoming : randomUUID();
+    const log = deps.log.child({ request_id: requestId });
+    c.set('requestId', requestId);
+    c.set('log', log);
+    c.set('db', deps.pool);
+    c.set('principal', undefined);
+    c.set('afterCommit', (fn) => void fn().catch((err) => log.error({ err }, 'after-commit work failed')));
+    const started = performance.now();
+    await next();
+    const ms = performance.now() - started;
+    c.header('x-request-id', requestId);
+    const route = c.req.routePath && c.req.routePath !== '/*' ? c.req.routePath : 'unmatched';
+    deps.metrics.httpDuration.observe({ method: c.req.method, route, status: c.res.status }, ms / 1000);
+    const line = {
+      method: c.req.method,
+      path: c.req.path,
+      status: c.res.status,
+      ms: Math.round(ms * 10) / 10,
+    };
+    if (c.res.status >= 500) log.error(line, 'request failed');
+    else log.info(line, 'request');
+  });
+
+/** JSON in, JSON out: a body in another media type is refused before anything parses it. */
+export const requireJson = createMiddleware<AppEnv>(async (c, next) => {
+  const hasBody = c.req.header('content-length')
+    ? c.req.header('content-length') !== '0'
+    : !!c.req.header('transfer-encoding');
+  const type = c.req.header('content-type') ?? '';
+  if (MUTATING.has(c.req.method) && hasBody && !/^application\/([\w.+-]+\+)?json\b/i.test(type)) {
+    throw new AppError(
+      'unsupported-media-type',
+      `Send the body as application/json (got ${type || 'no Content-Type'}).`,
+    );
+  }
+  await next();
+});
+
+/** Resolves the caller from a bearer key or the session cookie; routes decide what they need. */
+export const authenticate = (pool: Pool) =>
+  createMiddleware<AppEnv>(async (c, next) => {
+    const authorization = c.req.header('authorization');
+    if (authorization !== undefined) {
+      const match = /^Bearer\s+(\S{1,512})$/i.exec(authorization);
+      if (!match)
+        throw new AppError('unauthenticated', 'The Authorization header must be "Bearer <api key>".');
+      const principal = await authenticateApiKey(pool, match[1]!);
+      if (!principal) throw new AppError('unauthenticated', 'This API key is not valid or has been revoked.');
+      c.set('principal', principal);
+    } else {
+      const token = getCookie(c, SESSION_COOKIE);
+      if (token) c.set('principal', await authenticateSession(pool, token));
+    }
+    await next();
+  });
+
+export const rateLimit = (per_second: number) => {
+  const limiter = new RateLimiter(per_second);
+  return createMiddleware<AppEnv>(async (c, next) => {
+    const p = c.get('principal');
+    let key = p ? `${p.tenant_id}:${p.actor.id}` : undefined;
+    if (!key) {
+      try {
+        key = `addr:${getConnInfo(c).remote.address ?? 'unknown'}`;
+      } catch {
+        key = 'addr:unknown';
+      }
+    }
+    const wait_s = limiter.take(key);
+    if (wait_s > 0) {
+      throw new AppError('rate-limited', `Slow down: at most ${per_second} requests per second per key.`, {
+        headers: { 'retry-after': String(wait_s) },
+      });
+    }
+    await next();
+  });
+};
+
+/**
+ * A request that changes data runs in one transaction: any error answer rolls everything back,
+ * so bad input never writes. With an Idempotency-Key the stored answer is written in that same
+ * transaction, so a retry after a crash finds either both the change and its answer, or neither.
+ */
+export const transaction = (pool: Pool) =>
+  createMiddleware<AppEnv>(async (c, next) => {
+    if (!MUTATING.has(c.req.method)) return next();
+    const principal = c.get('principal');
+    const key = c.req.header('idempotency-key');
+    if (key !== undefined && !IDEMPOTENCY_KEY.test(key)) {
+      throw new AppError('malformed-request', 'Idempotency-Key must be 1-255 visible ASCII characters.');
+    }
+    const after: Array<() => Promise<unknown>> = [];
+    const client = await pool.connect();
+    let committed = false;
+    try {
+      await client.query('begin');
+      c.set('db', client);
+      c.set('afterCommit', (fn) => after.push(fn));
+      let hash: string | undefined;
+      if (key && principal) {
+        hash = sha256(JSON.stringify([principal.actor.id, c.req.method, c.req.path, await c.req.text()]));
+        // Same key at the same time: the second waits for the first and then replays its answer.
+        await client.query('select pg_advisory_xact_lock(hashtextextended($1, 0))', [
+          `${principal.tenant_id}:${key}`,
+        ]);
+        const prior = await client.query<{
+          request_hash: string;
+          response_status: number;
+          response_body: string;
+        }>(
+          `select request_hash, response_status, response_body from idempotency_keys
+           where tenant_id = $1 and idempotency_key = $2`,
+          [principal.tenant_id, key],
+        );
+        const stored = prior.rows[0];
+        if (stored) {
+          await client.query('rollback');
+          if (stored.request_hash !== hash) {
+            throw new AppError(
+              'idempotency-conflict',
+              'This Idempotency-Key was already used for a different request (method, path, body or caller).',
+            );
+          }
+          return c.body(stored.response_body, stored.response_status as 200, {
+            'content-type': 'application/json',
+            'idempotent-replayed': 'true',
+          });
+        }
+      }
+      await next();
+      if (c.res.status >= 400) {
+        await client.query('rollback');
+        return;
+      }
+      if (key && principal && hash) {
+        await client.query(
+          `insert into idempotency_keys (tenant_id, idempotency_key, request_hash, method, path, response_status, response_body)
+           values ($1, $2, $3, $4, $5, $6, $7)`,
+          [
+            principal.tenant_id,
+            key,
+            hash,
+            c.req.method,
+            c.req.path,
+            c.res.status,
+            await c.res.clone().text(),
+          ],
+        );
+      }
+      await client.query('commit');
+      committed = true;
+    } catch (err) {
+      if (!committed) await client.query('rollback').catch(() => undefined);
+      throw err;
+    } finally {
+      client.release();
+    }
+    const log = c.get('log');
+    for (const fn of after) fn().catch((err) => log.error({ err }, 'after-commit work failed'));
+  });

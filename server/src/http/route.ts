@@ -1,0 +1,63 @@
+import { createRoute, type RouteConfig } from '@hono/zod-openapi';
+import { createMiddleware } from 'hono/factory';
+import { roleAllows } from '../modules/tenancy/service.ts';
+import type { AppEnv, Role } from './context.ts';
+import { AppError, ProblemSchema } from './problem.ts';
+
+const problem = (description: string) => ({
+  description,
+  content: { 'application/problem+json': { schema: ProblemSchema } },
+});
+
+/** The answers every authenticated route can give besides its own. */
+const COMMON_PROBLEMS = {
+  400: problem('Malformed request'),
+  401: problem('No valid API key or session'),
+  403: problem('Your role may not do this'),
+  422: problem('Invalid input; `errors` names each field'),
+  429: problem('Rate limited; see Retry-After'),
+};
+
+export const requireRole = (role: Role) =>
+  createMiddleware<AppEnv>(async (c, next) => {
+    const principal = c.get('principal');
+    if (!principal)
+      throw new AppError('unauthenticated', 'Send an API key as "Authorization: Bearer <key>" or sign in.');
+    if (!roleAllows(principal.role, role)) {
+      throw new AppError(
+        'forbidden',
+        `This needs the ${role} role; your key or user has the ${principal.role} role.`,
+      );
+    }
+    await next();
+  });
+
+/**
+ * Every route is declared through here with the least role that may call it ('public' for
+ * sign-in only). The role is enforced and also published in the OpenAPI document
+ * (`x-required-role`), which the auth tests walk so no route escapes the check.
+ */
+export function defineRoute<const R extends Omit<RouteConfig, 'middleware'>>(
+  role: Role | 'public',
+  config: R,
+) {
+  const responses = { ...(role === 'public' ? {} : COMMON_PROBLEMS), ...config.responses };
+  return createRoute({
+    ...config,
+    responses,
+    ...(role === 'public'
+      ? { security: [] }
+      : { middleware: [requireRole(role)] as const, security: [{ bearerAuth: [] }, { sessionCookie: [] }] }),
+    'x-required-role': role,
+  } as unknown as R);
+}
+
+export const json = <T>(schema: T, description: string) => ({
+  description,
+  content: { 'application/json': { schema } },
+});
+
+export const jsonBody = <T>(schema: T) => ({
+  required: true,
+  content: { 'application/json': { schema } },
+});

@@ -1,0 +1,74 @@
+import { hostname } from 'node:os';
+import { DBOS } from '@dbos-inc/dbos-sdk';
+import type { Deps } from '../http/context.ts';
+import type { Logger } from '../logger.ts';
+import { startSequencer } from '../modules/events/service.ts';
+import { setWorkflowDeps } from './deps.ts';
+import { housekeeping } from './housekeeping.ts';
+
+/**
+ * Pending workflows only resume under the application version that started them. DBOS's default
+ * is a hash of the code, so any deploy would strand them; we pin it and change it only when a
+ * workflow's steps change shape (see docs/operating/upgrades.md).
+ */
+export const WORKFLOW_APP_VERSION = 'orderly-wf-1';
+
+const dbosLogger = (log: Logger) => ({
+  info: (e: unknown) => log.info({ dbos: e }),
+  debug: (e: unknown) => log.debug({ dbos: e }),
+  warn: (e: unknown) => log.warn({ dbos: e }),
+  error: (e: unknown) => log.error({ dbos: e instanceof Error ? e.message : e }),
+});
+
+const HEARTBEAT_MS = 10_000;
+
+/**
+ * Launches the durable-workflow runtime in this process: DBOS on the same Postgres (its tables in
+ * schema `dbos`), the schedules, the event sequencer, and a heartbeat /health can see.
+ */
+export async function startWorkers(
+  deps: Deps,
+  databaseUrl: string,
+  opts: { executorId: string; role: string },
+) {
+  setWorkflowDeps(deps);
+  const log = deps.log.child({ component: 'workflows' });
+  DBOS.setConfig({
+    name: 'orderly',
+    systemDatabaseUrl: databaseUrl,
+    applicationVersion: deps.config.appVersion === '1' ? WORKFLOW_APP_VERSION : deps.config.appVersion,
+    executorID: opts.executorId,
+    logger: dbosLogger(log),
+  });
+  await DBOS.launch();
+  await DBOS.applySchedules([
+    { scheduleName: 'orderly.housekeeping', workflowFn: housekeeping, schedule: '17 * * * *' },
+  ]);
+  const stopSequencer = startSequencer(deps.pool, log);
+  const beat = () =>
+    deps.pool.query(
+      `insert into orderly_system.workers (executor_id, role, hostname, pid) values ($1, $2, $3, $4)
+       on conflict (executor_id) do update set role = $2, hostname = $3, pid = $4, last_seen_at = now()`,
+      [opts.executorId, opts.role, hostname(), process.pid],
+    );
+  await beat();
+  const timer = setInterval(
+    () => beat().catch((err) => log.warn({ err: err.message }, 'heartbeat failed')),
+    HEARTBEAT_MS,
+  );
+  log.info({ executor_id: opts.executorId, version: WORKFLOW_APP_VERSION }, 'workflow workers running');
+  let running = true;
+  return {
+    running: () => running,
+    stop: async () => {
+      running = false;
+      clearInterval(timer);
+      await stopSequencer();
+      await deps.pool
+        .query('delete from orderly_system.workers where executor_id = $1', [opts.executorId])
+        .catch(() => undefined);
+      await DBOS.shutdown();
+      setWorkflowDeps(undefined);
+    },
+  };
+}
