@@ -14,7 +14,7 @@ import { createMetrics } from './system/metrics.ts';
 async function withDatabase<T>(fn: (pool: Pool) => Promise<T>): Promise<T> {
   const config = loadConfig();
   // One-shot commands log only problems: their output is for people and scripts.
-  const log = createLogger(process.env.LOG_LEVEL ?? 'warn');
+  const log = createLogger(process.env.LOG_LEVEL ?? 'warn', 'stderr');
   const db = await openDatabase(config, log);
   const pool = createPool(db.url, log, 4);
   try {

@@ -9,7 +9,7 @@ import { eventRoutes } from '../modules/events/routes.ts';
 import { tenancyRoutes } from '../modules/tenancy/routes.ts';
 import { checkHealth, type WorkerState } from '../system/health.ts';
 import type { AppEnv, Deps } from './context.ts';
-import { authenticate, observe, rateLimit, requireJson, transaction } from './middleware.ts';
+import { authenticate, observe, rateLimit, transaction } from './middleware.ts';
 import { AppError, fieldErrors, problemBody } from './problem.ts';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
@@ -47,6 +47,11 @@ export function createApp(deps: Deps, workers: WorkerState) {
         'malformed-request',
         err.message.includes('JSON') ? 'The body is not valid JSON.' : err.message,
       );
+    } else if (err instanceof HTTPException && err.status === 415) {
+      problem = new AppError(
+        'unsupported-media-type',
+        'Send the body as JSON with Content-Type: application/json.',
+      );
     } else {
       c.var.log.error({ err }, 'unhandled error');
       problem = new AppError(
@@ -83,7 +88,6 @@ export function createApp(deps: Deps, workers: WorkerState) {
       },
     }),
   );
-  app.use('/v1/*', requireJson);
   app.use('/v1/*', authenticate(deps.pool));
   app.use('/v1/*', rateLimit(deps.config.rateLimitPerSecond));
   app.use('/v1/*', transaction(deps.pool));

@@ -40,21 +40,6 @@ export const observe = (deps: Deps) =>
     else log.info(line, 'request');
   });
 
-/** JSON in, JSON out: a body in another media type is refused before anything parses it. */
-export const requireJson = createMiddleware<AppEnv>(async (c, next) => {
-  const hasBody = c.req.header('content-length')
-    ? c.req.header('content-length') !== '0'
-    : !!c.req.header('transfer-encoding');
-  const type = c.req.header('content-type') ?? '';
-  if (MUTATING.has(c.req.method) && hasBody && !/^application\/([\w.+-]+\+)?json\b/i.test(type)) {
-    throw new AppError(
-      'unsupported-media-type',
-      `Send the body as application/json (got ${type || 'no Content-Type'}).`,
-    );
-  }
-  await next();
-});
-
 /** Resolves the caller from a bearer key or the session cookie; routes decide what they need. */
 export const authenticate = (pool: Pool) =>
   createMiddleware<AppEnv>(async (c, next) => {

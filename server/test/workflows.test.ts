@@ -1,0 +1,83 @@
+import { DBOS } from '@dbos-inc/dbos-sdk';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { loadConfig } from '../src/config.ts';
+import type { Deps } from '../src/http/context.ts';
+import { createLogger } from '../src/logger.ts';
+import { createMetrics } from '../src/system/metrics.ts';
+import { startWorkers } from '../src/workflows/runtime.ts';
+import { freshDatabase, seedTenant } from './support.ts';
+
+let db: Awaited<ReturnType<typeof freshDatabase>>;
+let deps: Deps;
+let workers: Awaited<ReturnType<typeof startWorkers>>;
+
+beforeAll(async () => {
+  db = await freshDatabase();
+  deps = { config: loadConfig({}), pool: db.pool, log: createLogger('silent'), metrics: createMetrics() };
+  workers = await startWorkers(deps, db.url, { executorId: 'workflows-test', role: 'all' });
+});
+afterAll(async () => {
+  await workers.stop();
+  await db.drop();
+});
+
+describe('durable workflows', () => {
+  it('run in the same Postgres, with the pinned application version, and report a heartbeat', async () => {
+    const { rows } = await db.pool.query(
+      `select count(*)::int as n from information_schema.tables where table_schema = 'dbos'`,
+    );
+    expect(rows[0].n).toBeGreaterThan(0);
+    const beat = await db.pool.query(
+      `select role from orderly_system.workers where executor_id = 'workflows-test'`,
+    );
+    expect(beat.rows[0].role).toBe('all');
+  });
+
+  it('housekeeping forgets expired sessions and day-old idempotency records, once per run', async () => {
+    const t = await seedTenant(db.pool, 'Housekeeping Co');
+    const user = await db.pool.query(
+      `insert into users (tenant_id, user_id, email, name, role, password_hash)
+       values ($1, 'usr_h', 'h@example.com', 'H', 'support', 'x') returning user_id`,
+      [t.tenant_id],
+    );
+    await db.pool.query(
+      `insert into sessions (tenant_id, session_id, user_id, token_hash, expires_at) values
+       ($1, 'ses_old', $2, 'hash-old', now() - interval '1 minute'),
+       ($1, 'ses_new', $2, 'hash-new', now() + interval '1 hour')`,
+      [t.tenant_id, user.rows[0].user_id],
+    );
+    await db.pool.query(
+      `insert into idempotency_keys (tenant_id, idempotency_key, request_hash, method, path, response_status, response_body, created_at)
+       values ($1, 'old', 'h', 'POST', '/v1/x', 201, '{}', now() - interval '25 hours'),
+              ($1, 'new', 'h', 'POST', '/v1/x', 201, '{}', now())`,
+      [t.tenant_id],
+    );
+    const handle = await DBOS.triggerSchedule('orderly.housekeeping');
+    await handle.getResult();
+    const sessions = await db.pool.query('select session_id from sessions order by 1');
+    expect(sessions.rows.map((r) => r.session_id)).toEqual(['ses_new']);
+    const keys = await db.pool.query('select idempotency_key from idempotency_keys order by 1');
+    expect(keys.rows.map((r) => r.idempotency_key)).toEqual(['new']);
+
+    const status = await DBOS.getWorkflowStatus(handle.workflowID);
+    expect(status?.status).toBe('SUCCESS');
+    expect(status?.applicationVersion).toBe('orderly-wf-1');
+    const metrics = await deps.metrics.registry.metrics();
+    expect(metrics).toMatch(/orderly_workflows_total\{workflow="housekeeping",outcome="succeeded"\} 1/);
+  });
+
+  it('numbers events in the background once workers run', async () => {
+    const t = await seedTenant(db.pool, 'Sequencer Co');
+    const deadline = Date.now() + 10_000;
+    let unsequenced = 1;
+    while (unsequenced > 0 && Date.now() < deadline) {
+      const { rows } = await db.pool.query(
+        'select count(*)::int as n from events where tenant_id = $1 and seq is null',
+        [t.tenant_id],
+      );
+      unsequenced = rows[0].n;
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    expect(unsequenced).toBe(0);
+  });
+});
