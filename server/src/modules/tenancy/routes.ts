@@ -188,10 +188,14 @@ export function tenancyRoutes(app: OpenAPIHono<AppEnv>, deps: Deps) {
       path: '/v1/api-keys',
       tags,
       summary: 'Create an API key; the secret is in this answer only',
+      description:
+        'Replaying the request with the same Idempotency-Key returns the same key record with `key` redacted: ' +
+        'the secret is never stored.',
       request: { body: jsonBody(CreateApiKeySchema) },
       responses: { 201: json(CreatedApiKeySchema, 'Created') },
     }),
     async (c) => {
+      c.set('redactOnReplay', ['key']);
       const p = c.var.principal!;
       return c.json(await tenancy.createApiKey(c.var.db, p.tenant_id, p.actor, c.req.valid('json')), 201);
     },

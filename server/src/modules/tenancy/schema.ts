@@ -81,7 +81,8 @@ export const MeSchema = z
     tenant: TenantSchema,
     role: RoleSchema,
     actor: z.object({ type: z.enum(['user', 'api_key', 'system']), id: z.string() }),
-    user: UserSchema.nullable(),
+    // A union, not .nullable(): the generator would otherwise mark the shared User schema nullable.
+    user: z.union([UserSchema, z.null()]),
   })
   .openapi('Me');
 

@@ -1,0 +1,164 @@
+import createClient, { type Client } from 'openapi-fetch';
+import { bearerAuth, idempotencyKeys, problemsAsErrors } from './middleware.ts';
+import { type Fetch, type RetryOptions, retryableStatus, retryPolicy, withRetries } from './retry.ts';
+import type {
+  ApiKey,
+  ApiKeyPage,
+  CreateApiKey,
+  CreatedApiKey,
+  CreateUser,
+  EventPage,
+  EventQuery,
+  Health,
+  Me,
+  PageQuery,
+  paths,
+  UpdateUser,
+  User,
+  UserPage,
+} from './types.ts';
+
+export type OrderlyClientOptions = {
+  /** Where Orderly runs, e.g. `http://localhost:4000`. */
+  baseUrl: string;
+  /** Sent as `Authorization: Bearer <apiKey>`. */
+  apiKey: string;
+  /** Replaces globalThis.fetch, e.g. for a proxy agent or in tests. */
+  fetch?: Fetch;
+  /** Retries on 429, 5xx and network errors; `{ max_attempts: 1 }` turns them off. */
+  retry?: RetryOptions;
+};
+
+/** Per call: an AbortSignal that also cuts short the waits between retries. */
+export type CallOptions = { signal?: AbortSignal };
+
+/** Per call that changes data: also the Idempotency-Key to send (default: a new random one per call). */
+export type WriteOptions = CallOptions & { idempotencyKey?: string };
+
+export type OrderlyClient = {
+  /**
+   * The typed openapi-fetch client for every route in the document, with the same auth,
+   * idempotency keys, retries and errors. It throws OrderlyError on non-2xx, so `error` is
+   * never set in what it returns.
+   */
+  client: Client<paths>;
+  system: {
+    /** GET /health. Ready or not (the 503 answer), it returns the report; it throws only if there is none. */
+    healthCheck(options?: CallOptions): Promise<Health>;
+  };
+  auth: {
+    /** GET /v1/auth/me: the tenant, role and key behind this client. */
+    me(options?: CallOptions): Promise<Me>;
+  };
+  users: {
+    list(query?: PageQuery, options?: CallOptions): Promise<UserPage>;
+    get(user_id: string, options?: CallOptions): Promise<User>;
+    create(user: CreateUser, options?: WriteOptions): Promise<User>;
+    update(user_id: string, patch: UpdateUser, options?: WriteOptions): Promise<User>;
+  };
+  apiKeys: {
+    list(query?: PageQuery, options?: CallOptions): Promise<ApiKeyPage>;
+    get(api_key_id: string, options?: CallOptions): Promise<ApiKey>;
+    /** The answer's `key` is the secret: the only time it is shown. */
+    create(apiKey: CreateApiKey, options?: WriteOptions): Promise<CreatedApiKey>;
+    revoke(api_key_id: string, options?: WriteOptions): Promise<ApiKey>;
+  };
+  events: {
+    /** The event log in sequence order after `after`; pass `next_after` back as `after` to read on. */
+    list(query?: EventQuery, options?: CallOptions): Promise<EventPage>;
+  };
+};
+
+export function createOrderlyClient(options: OrderlyClientOptions): OrderlyClient {
+  const { baseUrl, apiKey } = options;
+  if (typeof baseUrl !== 'string') throw new TypeError('createOrderlyClient: baseUrl is required.');
+  if (typeof apiKey !== 'string' || apiKey === '') {
+    throw new TypeError('createOrderlyClient: apiKey is required.');
+  }
+  const policy = retryPolicy(options.retry);
+  const fetch: Fetch = options.fetch ?? ((request) => globalThis.fetch(request));
+
+  const client = createClient<paths>({ baseUrl, fetch: withRetries(fetch, policy) });
+  client.use(bearerAuth(apiKey), idempotencyKeys(), problemsAsErrors());
+
+  // /health answers 503 with the same report when not ready. That is the answer, not a failure, so
+  // it is neither retried nor thrown.
+  const notReady = (status: number) => status === 503;
+  const probe = createClient<paths>({
+    baseUrl,
+    fetch: withRetries(fetch, policy, (status) => !notReady(status) && retryableStatus(status)),
+  });
+  probe.use(bearerAuth(apiKey), problemsAsErrors(notReady));
+
+  const write = (o: WriteOptions = {}) => ({
+    signal: o.signal,
+    headers: o.idempotencyKey === undefined ? undefined : { 'idempotency-key': o.idempotencyKey },
+  });
+
+  return {
+    client,
+    system: {
+      async healthCheck(o = {}) {
+        const { data, error, response } = await probe.GET('/health', { signal: o.signal });
+        return present(data ?? error, response);
+      },
+    },
+    auth: {
+      me: async (o = {}) => dataOf(await client.GET('/v1/auth/me', { signal: o.signal })),
+    },
+    users: {
+      list: async (query, o = {}) =>
+        // Typed as UserPage for the same reason as `User`: items are never null.
+        dataOf(await client.GET('/v1/users', { params: { query }, signal: o.signal })) as UserPage,
+      get: async (user_id, o = {}) =>
+        dataOf(await client.GET('/v1/users/{user_id}', { params: { path: { user_id } }, signal: o.signal })),
+      create: async (user, o) => dataOf(await client.POST('/v1/users', { body: user, ...write(o) })),
+      update: async (user_id, patch, o) =>
+        dataOf(
+          await client.PATCH('/v1/users/{user_id}', {
+            params: { path: { user_id } },
+            body: patch,
+            ...write(o),
+          }),
+        ),
+    },
+    apiKeys: {
+      list: async (query, o = {}) =>
+        dataOf(await client.GET('/v1/api-keys', { params: { query }, signal: o.signal })),
+      get: async (api_key_id, o = {}) =>
+        dataOf(
+          await client.GET('/v1/api-keys/{api_key_id}', {
+            params: { path: { api_key_id } },
+            signal: o.signal,
+          }),
+        ),
+      create: async (apiKey, o) => dataOf(await client.POST('/v1/api-keys', { body: apiKey, ...write(o) })),
+      revoke: async (api_key_id, o) =>
+        dataOf(
+          await client.POST('/v1/api-keys/{api_key_id}/revoke', {
+            params: { path: { api_key_id } },
+            ...write(o),
+          }),
+        ),
+    },
+    events: {
+      list: async (query = {}, o = {}) => {
+        const { types, ...rest } = query;
+        const params = { ...rest, types: Array.isArray(types) ? types.join(',') : types };
+        return dataOf(await client.GET('/v1/events', { params: { query: params }, signal: o.signal }));
+      },
+    },
+  };
+}
+
+/** The body of a 2xx answer (non-2xx answers have already been thrown by the middleware). */
+function dataOf<T>(result: { data?: T; response: Response }): NonNullable<T> {
+  return present(result.data, result.response);
+}
+
+function present<T>(value: T | undefined, response: Response): NonNullable<T> {
+  if (value === undefined || value === null) {
+    throw new Error(`Orderly answered ${response.status} to ${response.url} without the expected JSON body.`);
+  }
+  return value;
+}

@@ -1,0 +1,40 @@
+/**
+ * Friendly names for the generated types. Every one is derived from `paths`/`components` in
+ * schema.d.ts (made by `npm run sdk:generate` from the server's OpenAPI document); none is written by
+ * hand, so a server change shows up here as a type change.
+ */
+import type { components, paths } from './schema.d.ts';
+
+export type { components, paths };
+
+type Schemas = components['schemas'];
+
+export type User = Schemas['User'];
+export type ApiKey = Schemas['ApiKey'];
+/** An API key as created: the only answer that carries the secret `key`. */
+export type CreatedApiKey = Schemas['CreatedApiKey'];
+export type Event = Schemas['Event'];
+/** An RFC 9457 problem document, as every non-2xx answer carries it. */
+export type Problem = Schemas['Problem'];
+export type FieldError = NonNullable<Problem['errors']>[number];
+export type Me = Schemas['Me'];
+export type Tenant = Schemas['Tenant'];
+export type Health = Schemas['Health'];
+export type Role = User['role'];
+
+export type CreateUser = Schemas['CreateUser'];
+export type UpdateUser = Schemas['UpdateUser'];
+export type CreateApiKey = Schemas['CreateApiKey'];
+
+/** A page of a list answer, with the items typed as `Item` (see `User` for why). */
+type PageOf<P extends { data: unknown[] }, Item> = Omit<P, 'data'> & { data: Item[] };
+export type UserPage = PageOf<Schemas['UserPage'], User>;
+export type ApiKeyPage = Schemas['ApiKeyPage'];
+export type EventPage = Schemas['EventPage'];
+
+/** `limit` and `cursor` (the previous page's `next_cursor`) of the cursor-paged lists. */
+export type PageQuery = NonNullable<paths['/v1/users']['get']['parameters']['query']>;
+
+type EventsQuery = NonNullable<paths['/v1/events']['get']['parameters']['query']>;
+/** `after`, `limit`, and `types`: a comma-separated string or a list; `order.*` matches a prefix. */
+export type EventQuery = Omit<EventsQuery, 'types'> & { types?: EventsQuery['types'] | string[] };

@@ -1,0 +1,48 @@
+import { useCallback, useEffect, useState } from 'react';
+import { type ApiError, api, type Page } from './api.ts';
+import { asApiError } from './useLoad.ts';
+
+type Paged<T> = {
+  items: T[];
+  loading: boolean;
+  error: ApiError | null;
+  hasMore: boolean;
+  loadMore: () => void;
+};
+
+/** A cursor-paginated list: the first page on mount, the next ones on request. */
+export function usePaged<T>(path: string): Paged<T> {
+  const [items, setItems] = useState<T[]>([]);
+  const [cursor, setCursor] = useState<string | null>(null);
+  const [loading, setLoading] = useState(true);
+  const [error, setError] = useState<ApiError | null>(null);
+
+  const fetchPage = useCallback(
+    async (after: string | null, live: () => boolean = () => true) => {
+      setLoading(true);
+      try {
+        const url = after ? `${path}?cursor=${encodeURIComponent(after)}` : path;
+        const page = await api<Page<T>>('GET', url);
+        if (!live()) return;
+        setItems((prev) => (after ? [...prev, ...page.data] : page.data));
+        setCursor(page.next_cursor);
+        setError(null);
+      } catch (err) {
+        if (live()) setError(asApiError(err));
+      } finally {
+        if (live()) setLoading(false);
+      }
+    },
+    [path],
+  );
+
+  useEffect(() => {
+    let live = true;
+    void fetchPage(null, () => live);
+    return () => {
+      live = false;
+    };
+  }, [fetchPage]);
+
+  return { items, loading, error, hasMore: cursor !== null, loadMore: () => void fetchPage(cursor) };
+}
