@@ -1,6 +1,6 @@
 import tzLookup from '@photostructure/tz-lookup';
-import zipcodes from 'zipcodes';
 import zipTimeZone from 'zipcode-to-timezone';
+import zipcodes from 'zipcodes';
 
 /** Pure geography over bundled data (nothing is fetched at run time). Zones are US-only. */
 
@@ -70,7 +70,10 @@ function zip3Data() {
   const byZip3 = new Map<string, Point>();
   const outliers = new Set<string>();
   for (const [key, group] of groups) {
-    const mid = { latitude: median(group.map((c) => c.latitude)), longitude: median(group.map((c) => c.longitude)) };
+    const mid = {
+      latitude: median(group.map((c) => c.latitude)),
+      longitude: median(group.map((c) => c.longitude)),
+    };
     const kept = group.filter((c) => {
       const ok = haversineMiles(mid, c) <= OUTLIER_MI;
       if (!ok) outliers.add(c.zip);
@@ -115,7 +118,13 @@ export function geocodePostal(postal: string, country: string): Geocode | undefi
     const fsa = CA_POSTAL.exec(code)?.[1];
     const c = fsa ? (zipcodes.lookup(fsa) as ZipRecord | undefined) : undefined;
     if (!c) return undefined;
-    return { latitude: c.latitude, longitude: c.longitude, city: c.city, region: c.state, time_zone: timeZoneAt(c) };
+    return {
+      latitude: c.latitude,
+      longitude: c.longitude,
+      city: c.city,
+      region: c.state,
+      time_zone: timeZoneAt(c),
+    };
   }
   return undefined;
 }
