@@ -42,15 +42,17 @@ describe('types', () => {
     expectTypeOf<OrderlyError['problem']>().toEqualTypeOf<Problem>();
   });
 
-  it('the raw client knows every route', () => {
-    expectTypeOf<ClientPathsWithMethod<OrderlyClient['client'], 'get'>>().toEqualTypeOf<
+  it('the raw client knows the routes of every module', () => {
+    expectTypeOf<
       | '/v1/auth/me'
-      | '/v1/users'
       | '/v1/users/{user_id}'
-      | '/v1/api-keys'
-      | '/v1/api-keys/{api_key_id}'
-      | '/v1/events'
+      | '/v1/products/{sku}'
+      | '/v1/locations'
+      | '/v1/inventory/{sku}'
       | '/health'
+    >().toExtend<ClientPathsWithMethod<OrderlyClient['client'], 'get'>>();
+    expectTypeOf<'/v1/inventory/reservations' | '/v1/api-keys'>().toExtend<
+      ClientPathsWithMethod<OrderlyClient['client'], 'post'>
     >();
   });
 });

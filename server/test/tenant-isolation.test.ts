@@ -28,8 +28,93 @@ beforeAll(async () => {
     body: { name: 'A key', role: 'support' },
   });
   fixtures.api_key_id = key.json.api_key_id;
+  const product = await env.request('POST', '/v1/products', {
+    key: a.keys.admin,
+    body: { sku: 'ONLY-IN-A-1', name: 'Widget of A', weight_lb: 1, unit_cost: 2, price: 5 },
+  });
+  fixtures.sku = product.json.sku;
+  const bundle = await env.request('POST', '/v1/bundles', {
+    key: a.keys.admin,
+    body: {
+      sku: 'ONLY-IN-A-KIT',
+      name: 'Kit of A',
+      price: 9,
+      components: [{ sku: 'ONLY-IN-A-1', quantity: 2 }],
+    },
+  });
+  fixtures.bundle_sku = bundle.json.sku;
+  const location = await env.request('POST', '/v1/locations', {
+    key: a.keys.admin,
+    body: {
+      name: 'Depot of A',
+      type: 'warehouse',
+      address: { line1: '1 Dock St', city: 'Avenel', region: 'NJ', postal_code: '07001', country: 'US' },
+      cutoffs: { mon: '14:00', tue: '14:00' },
+    },
+  });
+  fixtures.location_id = location.json.location_id;
+  const carrier = await env.request('POST', '/v1/carriers', {
+    key: a.keys.admin,
+    body: { name: 'Carrier of A', code: 'only-in-a' },
+  });
+  fixtures.carrier_id = carrier.json.carrier_id;
+  const zones = Object.fromEntries(['1', '2', '3', '4', '5', '6', '7', '8'].map((z) => [z, 2]));
+  const service = await env.request('POST', `/v1/carriers/${fixtures.carrier_id}/services`, {
+    key: a.keys.admin,
+    body: {
+      name: 'Ground of A',
+      code: 'ground',
+      service_level: 'ground',
+      transit_days_by_zone: zones,
+      rate_table: [{ max_weight_lb: 10, rates_by_zone: zones }],
+    },
+  });
+  fixtures.service_id = service.json.service_id;
   secrets.push(fixtures.user_id!, fixtures.api_key_id!, 'only-in-a@example.com', a.tenant_id, 'Tenant A');
+  secrets.push(fixtures.sku!, fixtures.bundle_sku!);
+  secrets.push(fixtures.location_id!, fixtures.carrier_id!, fixtures.service_id!, 'Depot of A');
+
+  const depot2 = await env.request('POST', '/v1/locations', {
+    key: a.keys.admin,
+    body: {
+      name: 'Second depot of A',
+      type: 'store',
+      address: { line1: '2 Main St', city: 'Chicago', region: 'IL', postal_code: '60601', country: 'US' },
+      cutoffs: { mon: '14:00' },
+    },
+  });
+  const found = await env.request('POST', '/v1/inventory/adjustments', {
+    key: a.keys.admin,
+    body: { sku: fixtures.sku, location_id: fixtures.location_id, reason: 'found', quantity: 20 },
+  });
+  expect(found.status).toBe(201);
+  const reservation = await env.request('POST', '/v1/inventory/reservations', {
+    key: a.keys.admin,
+    body: { lines: [{ sku: fixtures.sku, location_id: fixtures.location_id, quantity: 2 }] },
+  });
+  fixtures.reservation_id = reservation.json.reservation_id;
+  const transfer = await env.request('POST', '/v1/inventory/transfers', {
+    key: a.keys.admin,
+    body: {
+      source_location_id: fixtures.location_id,
+      destination_location_id: depot2.json.location_id,
+      lines: [{ sku: fixtures.sku, quantity: 1 }],
+    },
+  });
+  fixtures.transfer_id = transfer.json.transfer_id;
+  const imported = await env.request('POST', '/v1/inventory/imports', {
+    key: a.keys.admin,
+    body: {
+      covers_through_seq: 0,
+      counts: [{ sku: fixtures.sku, location_id: depot2.json.location_id, on_hand: 3 }],
+    },
+  });
+  fixtures.import_id = imported.json.import_id;
+  secrets.push(fixtures.reservation_id!, fixtures.transfer_id!, fixtures.import_id!, depot2.json.location_id);
 });
+
+/** Lists that need a query to answer at all, asked about tenant A's objects. */
+const LIST_QUERIES: Record<string, string> = { '/v1/availability': '?skus=ONLY-IN-A-1,ONLY-IN-A-KIT' };
 afterAll(() => env.close());
 
 const operations = () => ops(env.app);
@@ -72,7 +157,7 @@ describe('tenant isolation', () => {
       expect.arrayContaining(['/v1/users', '/v1/api-keys', '/v1/events']),
     );
     for (const op of lists) {
-      const res = await env.request('GET', op.path, { key: b.keys.admin });
+      const res = await env.request('GET', op.path + (LIST_QUERIES[op.path] ?? ''), { key: b.keys.admin });
       expect(res.status, op.path).toBe(200);
       for (const s of secrets) expect(res.text, `${op.path} leaks ${s}`).not.toContain(s);
     }

@@ -5,7 +5,10 @@ import { serveStatic } from '@hono/node-server/serve-static';
 import { OpenAPIHono, z } from '@hono/zod-openapi';
 import { bodyLimit } from 'hono/body-limit';
 import { HTTPException } from 'hono/http-exception';
+import { catalogRoutes } from '../modules/catalog/routes.ts';
 import { eventRoutes } from '../modules/events/routes.ts';
+import { inventoryRoutes } from '../modules/inventory/routes.ts';
+import { networkRoutes } from '../modules/network/routes.ts';
 import { tenancyRoutes } from '../modules/tenancy/routes.ts';
 import { checkHealth, type WorkerState } from '../system/health.ts';
 import type { AppEnv, Deps } from './context.ts';
@@ -105,6 +108,9 @@ export function createApp(deps: Deps, workers: WorkerState) {
 
   tenancyRoutes(app, deps);
   eventRoutes(app, deps);
+  networkRoutes(app, deps);
+  catalogRoutes(app, deps);
+  inventoryRoutes(app, deps);
 
   const HealthSchema = z
     .object({

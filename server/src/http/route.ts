@@ -1,4 +1,5 @@
-import { createRoute, type RouteConfig } from '@hono/zod-openapi';
+import { createRoute, type OpenAPIHono, type RouteConfig } from '@hono/zod-openapi';
+import type { Context } from 'hono';
 import { createMiddleware } from 'hono/factory';
 import { roleAllows } from '../modules/tenancy/service.ts';
 import type { AppEnv, Role } from './context.ts';
@@ -67,3 +68,14 @@ export const jsonBody = <T>(schema: T) => ({
   required: true,
   content: { 'application/json': { schema } },
 });
+
+/**
+ * A validation hook for routes under an object: when the input is invalid, another tenant's (or a
+ * missing) object still answers 404 first, so a 422 never confirms that the object exists.
+ */
+export const existsFirst =
+  (app: OpenAPIHono<AppEnv>, exists: (c: Context<AppEnv>, tenantId: string) => Promise<unknown>) =>
+  async (result: { success: boolean }, c: Context<AppEnv>) => {
+    if (!result.success) await exists(c, c.var.principal!.tenant_id);
+    return app.defaultHook?.(result as never, c as never);
+  };

@@ -3,6 +3,7 @@ import { DBOS } from '@dbos-inc/dbos-sdk';
 import type { Deps } from '../http/context.ts';
 import type { Logger } from '../logger.ts';
 import { startSequencer } from '../modules/events/service.ts';
+import { expireReservations } from '../modules/inventory/workflows.ts';
 import { setWorkflowDeps } from './deps.ts';
 import { housekeeping } from './housekeeping.ts';
 
@@ -43,6 +44,7 @@ export async function startWorkers(
   await DBOS.launch();
   await DBOS.applySchedules([
     { scheduleName: 'orderly.housekeeping', workflowFn: housekeeping, schedule: '17 * * * *' },
+    { scheduleName: 'orderly.reservation-expiry', workflowFn: expireReservations, schedule: '* * * * *' },
   ]);
   const stopSequencer = startSequencer(deps.pool, log);
   const beat = () =>

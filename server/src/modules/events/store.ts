@@ -3,7 +3,8 @@ import type { Actor } from '../../http/context.ts';
 import { newId } from '../../lib/ids.ts';
 import type { Event } from './schema.ts';
 
-export type NewEvent = { type: string; subject: string; data: Record<string, unknown> };
+/** `event_id` may be chosen by the caller when other rows must quote the event. */
+export type NewEvent = { type: string; subject: string; data: Record<string, unknown>; event_id?: string };
 
 export async function insertEvents(db: Queryable, tenantId: string, actor: Actor, events: NewEvent[]) {
   if (events.length === 0) return;

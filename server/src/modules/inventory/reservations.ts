@@ -1,0 +1,251 @@
+import type { Queryable } from '../../db/pool.ts';
+import type { Actor } from '../../http/context.ts';
+import { AppError, notFound } from '../../http/problem.ts';
+import { newId } from '../../lib/ids.ts';
+import { publish } from '../events/service.ts';
+import { requireKnown } from './checks.ts';
+import { applyMovements, type Balance, type Shortfall } from './ledger.ts';
+import type { CreateReservation, Reservation } from './schema.ts';
+import { stockSignals } from './signals.ts';
+import * as store from './store.ts';
+
+type Line = { sku: string; location_id: string; quantity: number };
+
+export type ReserveOutcome =
+  | { ok: true; reservation: Reservation; balances: Balance[] }
+  | { ok: false; code: 'insufficient_stock'; shortfall: Shortfall }
+  | {
+      ok: false;
+      code: 'channel_pool_exhausted';
+      sku: string;
+      channel: string;
+      limit: number;
+      held: number;
+      requested: number;
+    };
+
+/** Same SKU at the same location twice in one request is one line. */
+function mergeLines(lines: Line[]): Line[] {
+  const merged = new Map<string, Line>();
+  for (const l of lines) {
+    const k = `${l.sku}\u0000${l.location_id}`;
+    const prev = merged.get(k);
+    merged.set(k, prev ? { ...prev, quantity: prev.quantity + l.quantity } : { ...l });
+  }
+  return [...merged.values()];
+}
+
+const perSku = (lines: Line[]) => {
+  const totals = new Map<string, number>();
+  for (const l of lines) totals.set(l.sku, (totals.get(l.sku) ?? 0) + l.quantity);
+  return totals;
+};
+
+/**
+ * Reserves stock (available → reserved) as one pending transfer. All lines or none: on a failed
+ * outcome nothing is left changed, so callers (order capture, the planner's commit) can try
+ * another plan in the same transaction.
+ */
+export async function reserve(
+  db: Queryable,
+  tenantId: string,
+  actor: Actor,
+  input: CreateReservation,
+): Promise<ReserveOutcome> {
+  const lines = mergeLines(input.lines);
+  const { products } = await requireKnown(
+    db,
+    tenantId,
+    input.lines.map((l, i) => ({ ...l, path: `body.lines[${i}]` })),
+  );
+  const reservationId = newId('res');
+  const channel = input.channel ?? null;
+  const needed = perSku(lines);
+
+  if (channel) {
+    const pools = await store.lockChannelPools(db, tenantId, channel, [...needed.keys()]);
+    for (const pool of pools) {
+      const requested = needed.get(pool.sku)!;
+      const limit = await store.poolLimit(db, tenantId, pool);
+      if (pool.reserved + requested > limit) {
+        return {
+          ok: false,
+          code: 'channel_pool_exhausted',
+          sku: pool.sku,
+          channel,
+          limit,
+          held: pool.reserved,
+          requested,
+        };
+      }
+    }
+    await store.addPoolReserved(db, tenantId, channel, needed);
+  }
+
+  const expiresAt = input.expires_in_s ? new Date(Date.now() + input.expires_in_s * 1000) : null;
+  // Written before the stock moves so the balance rows stay locked for as short a time as possible.
+  await store.insertReservation(db, tenantId, {
+    reservation_id: reservationId,
+    channel,
+    reference: input.reference ?? null,
+    expires_at: expiresAt,
+    actor,
+    lines,
+  });
+  const moved = await applyMovements(
+    db,
+    tenantId,
+    actor,
+    lines.map((l) => ({ ...l, from: 'available', to: 'reserved' })),
+    { cause: 'reservation', reference: reservationId },
+  );
+  if (!moved.ok) {
+    await store.deleteReservation(db, tenantId, reservationId);
+    if (channel) await store.addPoolReserved(db, tenantId, channel, needed, -1);
+    return { ok: false, code: 'insufficient_stock', shortfall: moved.shortfall };
+  }
+  await stockSignals(db, tenantId, actor, lines, moved.balances, -1, products);
+  const reservation: Reservation = {
+    reservation_id: reservationId,
+    status: 'pending',
+    channel,
+    reference: input.reference ?? null,
+    expires_at: expiresAt?.toISOString() ?? null,
+    created_at: new Date().toISOString(),
+    lines: lines
+      .map((l) => ({ ...l, posted: 0, voided: 0 }))
+      .sort((a, b) =>
+        a.sku === b.sku ? a.location_id.localeCompare(b.location_id) : a.sku < b.sku ? -1 : 1,
+      ),
+  };
+  return { ok: true, reservation, balances: moved.balances };
+}
+
+/** The HTTP shape of a failed reservation: 409 with what was missing. */
+export function reserveFailure(outcome: Exclude<ReserveOutcome, { ok: true }>): AppError {
+  if (outcome.code === 'insufficient_stock') {
+    const s = outcome.shortfall;
+    return new AppError(
+      'conflict',
+      `Not enough stock: ${s.sku} at ${s.location_id} has ${s.held} ${s.bucket}, ${s.requested} requested.`,
+      { code: outcome.code, shortfall: s },
+    );
+  }
+  return new AppError(
+    'conflict',
+    `The ${outcome.channel} channel may hold at most ${outcome.limit} of ${outcome.sku}; it holds ${outcome.held} and asked for ${outcome.requested} more.`,
+    { code: outcome.code, sku: outcome.sku, limit: outcome.limit, held: outcome.held },
+  );
+}
+
+export async function getReservation(db: Queryable, tenantId: string, reservationId: string) {
+  const r = await store.findReservation(db, tenantId, reservationId);
+  if (!r) throw notFound(`Reservation ${reservationId}`);
+  return r;
+}
+
+/**
+ * Posts (shipped: reserved → the customer) or voids (released: reserved → available) part or all
+ * of what remains. Settling what is already settled is a no-op, so retries are safe.
+ */
+export async function settle(
+  db: Queryable,
+  tenantId: string,
+  actor: Actor,
+  reservationId: string,
+  action: 'post' | 'void',
+  requested?: Line[],
+) {
+  const reservation = await store.findReservation(db, tenantId, reservationId, true);
+  if (!reservation) throw notFound(`Reservation ${reservationId}`);
+  const remaining = new Map(
+    reservation.lines.map((l) => [
+      `${l.sku}\u0000${l.location_id}`,
+      { ...l, left: l.quantity - l.posted - l.voided },
+    ]),
+  );
+  let take: Line[];
+  if (requested) {
+    take = mergeLines(requested);
+    take.forEach((l, i) => {
+      const line = remaining.get(`${l.sku}\u0000${l.location_id}`);
+      if (!line) {
+        throw new AppError(
+          'validation-error',
+          `body.lines[${i}]: ${l.sku} at ${l.location_id} is not in this reservation.`,
+          {
+            errors: [{ path: `body.lines[${i}]`, message: 'Not in this reservation.' }],
+          },
+        );
+      }
+      if (l.quantity > line.left) {
+        throw new AppError(
+          'conflict',
+          `Only ${line.left} of ${l.sku} at ${l.location_id} remain to ${action}.`,
+          {
+            code: 'exceeds_remaining',
+          },
+        );
+      }
+    });
+  } else {
+    take = [...remaining.values()]
+      .filter((l) => l.left > 0)
+      .map((l) => ({ sku: l.sku, location_id: l.location_id, quantity: l.left }));
+  }
+  if (take.length === 0) return reservation;
+
+  const eventId = newId('evt');
+  const updated = applySettlement(reservation, action, take);
+  await store.settleLines(db, tenantId, reservationId, action, take, updated.status);
+  if (reservation.channel) await store.addPoolReserved(db, tenantId, reservation.channel, perSku(take), -1);
+  await publish(db, tenantId, actor, {
+    event_id: eventId,
+    type: action === 'post' ? 'inventory.reservation_posted' : 'inventory.reservation_voided',
+    subject: reservationId,
+    data: {
+      reservation_id: reservationId,
+      reference: updated.reference,
+      channel: updated.channel,
+      lines: take,
+    },
+  });
+  // Stock moves last: the balance rows stay locked only from here to the commit.
+  const moved = await applyMovements(
+    db,
+    tenantId,
+    actor,
+    take.map((l) =>
+      action === 'post'
+        ? { ...l, from: 'reserved', to: 'outside:customer' }
+        : { ...l, from: 'reserved', to: 'available' },
+    ),
+    // The movements quote the event above: a stock import's sequence number says which it reflects.
+    { cause: action === 'post' ? 'fulfillment' : 'release', reference: reservationId, event_id: eventId },
+  );
+  // reserved only ever changes through reservations, so what a reservation holds is there.
+  if (!moved.ok) throw new Error(`Ledger out of step: reservation ${reservationId} holds more than reserved`);
+  if (action === 'void') await stockSignals(db, tenantId, actor, take, moved.balances, +1);
+  return updated;
+}
+
+/** The reservation after settling `take`; its status follows from the lines. */
+function applySettlement(r: Reservation, action: 'post' | 'void', take: Line[]): Reservation {
+  const lines = r.lines.map((l) => {
+    const t = take.find((x) => x.sku === l.sku && x.location_id === l.location_id);
+    if (!t) return l;
+    return action === 'post'
+      ? { ...l, posted: l.posted + t.quantity }
+      : { ...l, voided: l.voided + t.quantity };
+  });
+  const total = (k: 'quantity' | 'posted' | 'voided') => lines.reduce((s, l) => s + l[k], 0);
+  const status: Reservation['status'] =
+    total('posted') + total('voided') < total('quantity')
+      ? 'pending'
+      : total('voided') === 0
+        ? 'posted'
+        : total('posted') === 0
+          ? 'voided'
+          : 'settled';
+  return { ...r, status, lines };
+}

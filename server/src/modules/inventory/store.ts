@@ -1,0 +1,386 @@
+import type { Queryable } from '../../db/pool.ts';
+import type { Actor } from '../../http/context.ts';
+import type { Reservation, Transfer } from './schema.ts';
+
+type Line = { sku: string; location_id: string; quantity: number };
+const iso = (d: Date | null) => (d ? d.toISOString() : null);
+
+// ---- reservations
+
+export async function insertReservation(
+  db: Queryable,
+  tenantId: string,
+  r: {
+    reservation_id: string;
+    channel: string | null;
+    reference: string | null;
+    expires_at: Date | null;
+    actor: Actor;
+    lines: Line[];
+  },
+) {
+  await db.query(
+    `with r as (
+       insert into reservations (tenant_id, reservation_id, status, channel, reference, expires_at, actor)
+       values ($1, $2, 'pending', $3, $4, $5, $6)
+     )
+     insert into reservation_lines (tenant_id, reservation_id, sku, location_id, quantity)
+     select $1, $2, * from unnest($7::text[], $8::text[], $9::int[])`,
+    [
+      tenantId,
+      r.reservation_id,
+      r.channel,
+      r.reference,
+      r.expires_at,
+      JSON.stringify(r.actor),
+      r.lines.map((l) => l.sku),
+      r.lines.map((l) => l.location_id),
+      r.lines.map((l) => l.quantity),
+    ],
+  );
+}
+
+export async function deleteReservation(db: Queryable, tenantId: string, reservationId: string) {
+  await db.query(
+    `with l as (delete from reservation_lines where tenant_id = $1 and reservation_id = $2)
+     delete from reservations where tenant_id = $1 and reservation_id = $2`,
+    [tenantId, reservationId],
+  );
+}
+
+export async function findReservation(
+  db: Queryable,
+  tenantId: string,
+  reservationId: string,
+  forUpdate = false,
+): Promise<Reservation | undefined> {
+  const head = await db.query(
+    `select * from reservations where tenant_id = $1 and reservation_id = $2 ${forUpdate ? 'for update' : ''}`,
+    [tenantId, reservationId],
+  );
+  const r = head.rows[0];
+  if (!r) return undefined;
+  const lines = await db.query(
+    `select sku, location_id, quantity, posted, voided from reservation_lines
+     where tenant_id = $1 and reservation_id = $2 order by sku, location_id`,
+    [tenantId, reservationId],
+  );
+  return {
+    reservation_id: r.reservation_id,
+    status: r.status,
+    channel: r.channel,
+    reference: r.reference,
+    expires_at: iso(r.expires_at),
+    created_at: r.created_at.toISOString(),
+    lines: lines.rows,
+  };
+}
+
+/** Adds to posted or voided on the lines, and records the reservation's new status. */
+export async function settleLines(
+  db: Queryable,
+  tenantId: string,
+  reservationId: string,
+  action: 'post' | 'void',
+  take: Line[],
+  status: Reservation['status'],
+) {
+  const column = action === 'post' ? 'posted' : 'voided';
+  await db.query(
+    `with l as (
+       update reservation_lines rl set ${column} = rl.${column} + t.quantity
+       from unnest($3::text[], $4::text[], $5::int[]) as t(sku, location_id, quantity)
+       where rl.tenant_id = $1 and rl.reservation_id = $2 and rl.sku = t.sku and rl.location_id = t.location_id
+     )
+     update reservations set status = $6, updated_at = now() where tenant_id = $1 and reservation_id = $2`,
+    [
+      tenantId,
+      reservationId,
+      take.map((l) => l.sku),
+      take.map((l) => l.location_id),
+      take.map((l) => l.quantity),
+      status,
+    ],
+  );
+}
+
+/** Pending holds whose time ran out, oldest first. Voiding one twice is a no-op. */
+export async function expiredReservations(db: Queryable, limit: number) {
+  const { rows } = await db.query<{ tenant_id: string; reservation_id: string }>(
+    `select tenant_id, reservation_id from reservations
+     where status = 'pending' and expires_at < now() order by expires_at limit $1`,
+    [limit],
+  );
+  return rows;
+}
+
+// ---- channel pools
+
+export type PoolRow = {
+  channel: string;
+  sku: string;
+  limit_units: number | null;
+  limit_percent: number | null;
+  reserved: number;
+};
+
+export async function lockChannelPools(db: Queryable, tenantId: string, channel: string, skus: string[]) {
+  const { rows } = await db.query<PoolRow>(
+    `select channel, sku, limit_units, limit_percent, reserved from channel_pools
+     where tenant_id = $1 and channel = $2 and sku = any($3) order by sku for update`,
+    [tenantId, channel, skus],
+  );
+  return rows;
+}
+
+/** A percentage pool is a share of the SKU's stock that can be sold (available + reserved). */
+export async function poolLimit(db: Queryable, tenantId: string, pool: PoolRow) {
+  if (pool.limit_units !== null) return pool.limit_units;
+  const { rows } = await db.query<{ n: number }>(
+    `select coalesce(sum(available + reserved), 0)::int as n from inventory_balances where tenant_id = $1 and sku = $2`,
+    [tenantId, pool.sku],
+  );
+  return Math.floor(((pool.limit_percent ?? 0) * (rows[0]?.n ?? 0)) / 100);
+}
+
+export async function addPoolReserved(
+  db: Queryable,
+  tenantId: string,
+  channel: string,
+  bySku: Map<string, number>,
+  sign = 1,
+) {
+  await db.query(
+    `update channel_pools p set reserved = greatest(p.reserved + $4 * t.quantity, 0), updated_at = now()
+     from unnest($3::text[], $5::int[]) as t(sku, quantity)
+     where p.tenant_id = $1 and p.channel = $2 and p.sku = t.sku`,
+    [tenantId, channel, [...bySku.keys()], sign, [...bySku.values()]],
+  );
+}
+
+export async function upsertChannelPool(
+  db: Queryable,
+  tenantId: string,
+  p: { channel: string; sku: string; limit_units: number | null; limit_percent: number | null },
+) {
+  // What the channel holds now counts against a new pool at once.
+  const { rows } = await db.query<PoolRow>(
+    `insert into channel_pools (tenant_id, channel, sku, limit_units, limit_percent, reserved)
+     values ($1, $2, $3, $4, $5, (
+       select coalesce(sum(l.quantity - l.posted - l.voided), 0) from reservation_lines l
+       join reservations r on r.tenant_id = l.tenant_id and r.reservation_id = l.reservation_id
+       where l.tenant_id = $1 and r.channel = $2 and l.sku = $3 and r.status = 'pending'))
+     on conflict (tenant_id, channel, sku) do update set limit_units = $4, limit_percent = $5, updated_at = now()
+     returning channel, sku, limit_units, limit_percent, reserved`,
+    [tenantId, p.channel, p.sku, p.limit_units, p.limit_percent],
+  );
+  return rows[0]!;
+}
+
+export async function listChannelPools(db: Queryable, tenantId: string, channel?: string, sku?: string) {
+  const { rows } = await db.query<PoolRow>(
+    `select channel, sku, limit_units, limit_percent, reserved from channel_pools
+     where tenant_id = $1 and ($2::text is null or channel = $2) and ($3::text is null or sku = $3)
+     order by channel, sku limit 1000`,
+    [tenantId, channel ?? null, sku ?? null],
+  );
+  return rows;
+}
+
+// ---- transfers
+
+export async function insertTransfer(
+  db: Queryable,
+  tenantId: string,
+  t: {
+    transfer_id: string;
+    source_location_id: string;
+    destination_location_id: string;
+    reference: string | null;
+    expected_at: string | null;
+    actor: Actor;
+    lines: { sku: string; quantity: number }[];
+  },
+) {
+  await db.query(
+    `with t as (
+       insert into transfers (tenant_id, transfer_id, source_location_id, destination_location_id, status, reference, expected_at, actor)
+       values ($1, $2, $3, $4, 'created', $5, $6, $7)
+     )
+     insert into transfer_lines (tenant_id, transfer_id, sku, quantity) select $1, $2, * from unnest($8::text[], $9::int[])`,
+    [
+      tenantId,
+      t.transfer_id,
+      t.source_location_id,
+      t.destination_location_id,
+      t.reference,
+      t.expected_at,
+      JSON.stringify(t.actor),
+      t.lines.map((l) => l.sku),
+      t.lines.map((l) => l.quantity),
+    ],
+  );
+}
+
+export async function findTransfer(db: Queryable, tenantId: string, transferId: string, forUpdate = false) {
+  const head = await db.query(
+    `select * from transfers where tenant_id = $1 and transfer_id = $2 ${forUpdate ? 'for update' : ''}`,
+    [tenantId, transferId],
+  );
+  const t = head.rows[0];
+  if (!t) return undefined;
+  const lines = await db.query(
+    `select sku, quantity, shipped, received, lost from transfer_lines where tenant_id = $1 and transfer_id = $2 order by sku`,
+    [tenantId, transferId],
+  );
+  return {
+    transfer_id: t.transfer_id,
+    source_location_id: t.source_location_id,
+    destination_location_id: t.destination_location_id,
+    status: t.status,
+    reference: t.reference,
+    expected_at: iso(t.expected_at),
+    created_at: t.created_at.toISOString(),
+    updated_at: t.updated_at.toISOString(),
+    lines: lines.rows,
+  } satisfies Transfer;
+}
+
+export async function listTransfers(
+  db: Queryable,
+  tenantId: string,
+  status: string | undefined,
+  after: string | undefined,
+  limit: number,
+) {
+  const { rows } = await db.query<{ transfer_id: string }>(
+    `select transfer_id from transfers where tenant_id = $1 and ($2::text is null or status = $2)
+       and ($3::text is null or transfer_id > $3) order by transfer_id limit $4`,
+    [tenantId, status ?? null, after ?? null, limit],
+  );
+  const out: Transfer[] = [];
+  for (const r of rows) out.push((await findTransfer(db, tenantId, r.transfer_id))!);
+  return out;
+}
+
+export async function updateTransfer(
+  db: Queryable,
+  tenantId: string,
+  transferId: string,
+  status: Transfer['status'],
+  lines: { sku: string; shipped?: number; received?: number; lost?: number }[],
+) {
+  await db.query(
+    `with l as (
+       update transfer_lines tl set shipped = tl.shipped + t.shipped, received = tl.received + t.received, lost = tl.lost + t.lost
+       from unnest($4::text[], $5::int[], $6::int[], $7::int[]) as t(sku, shipped, received, lost)
+       where tl.tenant_id = $1 and tl.transfer_id = $2 and tl.sku = t.sku
+     )
+     update transfers set status = $3, updated_at = now() where tenant_id = $1 and transfer_id = $2`,
+    [
+      tenantId,
+      transferId,
+      status,
+      lines.map((l) => l.sku),
+      lines.map((l) => l.shipped ?? 0),
+      lines.map((l) => l.received ?? 0),
+      lines.map((l) => l.lost ?? 0),
+    ],
+  );
+}
+
+// ---- stock imports
+
+export async function insertImport(
+  db: Queryable,
+  tenantId: string,
+  i: {
+    import_id: string;
+    covers_through_seq: number;
+    reference: string | null;
+    result: unknown;
+    actor: Actor;
+  },
+) {
+  const { rows } = await db.query(
+    `insert into stock_imports (tenant_id, import_id, covers_through_seq, reference, result, actor)
+     values ($1, $2, $3, $4, $5, $6) returning created_at`,
+    [
+      tenantId,
+      i.import_id,
+      i.covers_through_seq,
+      i.reference,
+      JSON.stringify(i.result),
+      JSON.stringify(i.actor),
+    ],
+  );
+  return rows[0].created_at.toISOString() as string;
+}
+
+export async function findImport(db: Queryable, tenantId: string, importId: string) {
+  const { rows } = await db.query('select * from stock_imports where tenant_id = $1 and import_id = $2', [
+    tenantId,
+    importId,
+  ]);
+  const r = rows[0];
+  return r
+    ? {
+        import_id: r.import_id,
+        covers_through_seq: r.covers_through_seq,
+        created_at: r.created_at.toISOString(),
+        counts: r.result,
+      }
+    : undefined;
+}
+
+/**
+ * The balances an import counts, locked, each with the units shipped from it whose fulfillment
+ * event the import does not cover (numbered after `coversThrough`, or not numbered yet), looking
+ * only from the balance's scan watermark on; and the first such movement, where the next import
+ * starts looking.
+ */
+export async function balancesForImport(
+  db: Queryable,
+  tenantId: string,
+  keys: { sku: string; location_id: string }[],
+  coversThrough: number,
+) {
+  const { rows } = await db.query(
+    `select b.*, coalesce(u.quantity, 0)::int as unreflected, u.first_seq
+     from inventory_balances b
+     left join lateral (
+       select sum(m.quantity) as quantity, min(m.seq) as first_seq
+       from inventory_movements m left join events e on e.tenant_id = m.tenant_id and e.event_id = m.event_id
+       where m.tenant_id = b.tenant_id and m.sku = b.sku and m.location_id = b.location_id
+         and m.seq >= coalesce(b.import_scan_from, 0) and m.cause = 'fulfillment' and (e.seq is null or e.seq > $4)
+     ) u on true
+     where b.tenant_id = $1 and (b.sku, b.location_id) in (select * from unnest($2::text[], $3::text[]))`,
+    [tenantId, keys.map((k) => k.sku), keys.map((k) => k.location_id), coversThrough],
+  );
+  return rows;
+}
+
+export async function setImportWatermarks(
+  db: Queryable,
+  tenantId: string,
+  coversThrough: number,
+  marks: { sku: string; location_id: string; scan_from: number }[],
+) {
+  await db.query(
+    `update inventory_balances b set import_covers_through = $2, import_scan_from = t.scan_from
+     from unnest($3::text[], $4::text[], $5::bigint[]) as t(sku, location_id, scan_from)
+     where b.tenant_id = $1 and b.sku = t.sku and b.location_id = t.location_id`,
+    [
+      tenantId,
+      coversThrough,
+      marks.map((m) => m.sku),
+      marks.map((m) => m.location_id),
+      marks.map((m) => m.scan_from),
+    ],
+  );
+}
+
+export async function currentMovementSeq(db: Queryable) {
+  const { rows } = await db.query<{ n: number }>(`select last_value as n from orderly_system.movement_seq`);
+  return rows[0]!.n;
+}
