@@ -1,7 +1,7 @@
 import { expect } from 'vitest';
-import type { testApp } from './support.ts';
+import type { testAppOn } from './support.ts';
 
-type Env = Awaited<ReturnType<typeof testApp>>;
+type Env = ReturnType<typeof testAppOn>;
 
 const ZIPS = ['07001', '60601', '94105', '30301', '75201'];
 

@@ -394,6 +394,43 @@ describe('stock imports with logical timestamps (seed 004)', () => {
   });
 });
 
+describe('stock signals', () => {
+  it('raises low_stock when free stock falls to the threshold and back_in_stock when it returns from zero', async () => {
+    const created = await env.request('POST', '/v1/products', {
+      key: t.keys.admin,
+      body: { sku: 'SIGNAL', name: 'Signal', weight_lb: 1, unit_cost: 1, price: 2, low_stock_threshold: 3 },
+    });
+    expect(created.status).toBe(201);
+    await stock(env, key, 'SIGNAL', A, 5);
+    const types = async () =>
+      (
+        await env.request('GET', '/v1/events?types=inventory.low_stock,inventory.back_in_stock&limit=1000', {
+          key,
+        })
+      ).json.data
+        .filter((e: { subject: string }) => e.subject === 'SIGNAL')
+        .map((e: { type: string; data: { available: number } }) => `${e.type}:${e.data.available}`);
+    expect(await types()).toEqual(['inventory.back_in_stock:5']);
+    const reserve = (quantity: number) =>
+      env.request('POST', '/v1/inventory/reservations', {
+        key,
+        body: { lines: [{ sku: 'SIGNAL', location_id: A, quantity }] },
+      });
+    await reserve(1); // 4 left: above the threshold
+    expect(await types()).toEqual(['inventory.back_in_stock:5']);
+    const r = await reserve(1); // 3 left: at the threshold
+    expect(await types()).toEqual(['inventory.back_in_stock:5', 'inventory.low_stock:3']);
+    await reserve(3); // 0 left: already low, no second alert
+    expect(await types()).toHaveLength(2);
+    await env.request('POST', `/v1/inventory/reservations/${r.json.reservation_id}/void`, { key });
+    expect(await types()).toEqual([
+      'inventory.back_in_stock:5',
+      'inventory.low_stock:3',
+      'inventory.back_in_stock:1',
+    ]);
+  });
+});
+
 describe('read side', () => {
   it('shows one SKU across the network and exports CSV', async () => {
     const g = await env.request('GET', '/v1/inventory/SHIRT', { key: t.keys.support });

@@ -66,9 +66,14 @@ type RequestOptions = { key?: string; body?: unknown; headers?: Record<string, s
 /** The HTTP app in-process on a fresh database: requests go through app.request, no socket. */
 export async function testApp(overrides: Partial<Config> = {}) {
   const db = await freshDatabase();
+  return { ...testAppOn(db.pool, overrides), url: db.url, close: db.drop };
+}
+
+/** The HTTP app in-process on an existing pool. */
+export function testAppOn(pool: Pool, overrides: Partial<Config> = {}) {
   const config: Config = { ...loadConfig({}), rateLimitPerSecond: 0, ...overrides };
-  const deps: Deps = { config, pool: db.pool, log, metrics: createMetrics() };
-  deps.metrics.watchPool(db.pool);
+  const deps: Deps = { config, pool, log, metrics: createMetrics() };
+  deps.metrics.watchPool(pool);
   const app = createApp(deps, { inProcess: () => true });
   const request = async (method: string, url: string, opts: RequestOptions = {}) => {
     const headers: Record<string, string> = { ...opts.headers };
@@ -88,7 +93,7 @@ export async function testApp(overrides: Partial<Config> = {}) {
     }
     return { status: res.status, headers: res.headers, json, text };
   };
-  return { app, deps, pool: db.pool, url: db.url, request, close: db.drop };
+  return { app, deps, pool, request };
 }
 
 /** `orderly …` as a real child process, its output kept for when a test fails. */

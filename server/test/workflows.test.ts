@@ -66,6 +66,42 @@ describe('durable workflows', () => {
     expect(metrics).toMatch(/orderly_workflows_total\{workflow="housekeeping",outcome="succeeded"\} 1/);
   });
 
+  it('voids expired holds on the reservation-expiry schedule', async () => {
+    const { seedNetwork, stock } = await import('./inventory-fixtures.ts');
+    const { testAppOn } = await import('./support.ts');
+    const env = testAppOn(db.pool);
+    const t = await seedTenant(db.pool, 'Holds Co');
+    const [loc] = await seedNetwork(env, t.keys.admin, { skus: ['HOLD'], locations: 1 });
+    await stock(env, t.keys.manager, 'HOLD', loc!, 4);
+    const hold = await env.request('POST', '/v1/inventory/reservations', {
+      key: t.keys.manager,
+      body: { lines: [{ sku: 'HOLD', location_id: loc, quantity: 3 }], expires_in_s: 600 },
+    });
+    const kept = await env.request('POST', '/v1/inventory/reservations', {
+      key: t.keys.manager,
+      body: { lines: [{ sku: 'HOLD', location_id: loc, quantity: 1 }], expires_in_s: 600 },
+    });
+    // The checkout ended ten minutes ago for the first hold only.
+    await db.pool.query(
+      `update reservations set expires_at = now() - interval '1 second' where reservation_id = $1`,
+      [hold.json.reservation_id],
+    );
+    const run = await DBOS.triggerSchedule('orderly.reservation-expiry');
+    await run.getResult();
+    const after = async (id: string) =>
+      (await env.request('GET', `/v1/inventory/reservations/${id}`, { key: t.keys.support })).json.status;
+    expect(await after(hold.json.reservation_id)).toBe('voided');
+    expect(await after(kept.json.reservation_id)).toBe('pending');
+    const balance = await db.pool.query(
+      `select available, reserved from inventory_balances where tenant_id = $1`,
+      [t.tenant_id],
+    );
+    expect(balance.rows[0]).toEqual({ available: 3, reserved: 1 });
+    // Running again finds nothing more to do.
+    await (await DBOS.triggerSchedule('orderly.reservation-expiry')).getResult();
+    expect(await after(kept.json.reservation_id)).toBe('pending');
+  });
+
   it('numbers events in the background once workers run', async () => {
     const t = await seedTenant(db.pool, 'Sequencer Co');
     const deadline = Date.now() + 10_000;

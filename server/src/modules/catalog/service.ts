@@ -62,6 +62,7 @@ function changedFields<T extends object>(before: T, after: T, fields: readonly s
 // ---- products
 
 export async function createProduct(db: Queryable, tenantId: string, actor: Actor, input: CreateProduct) {
+  thresholdCache.delete(tenantId);
   const claim = await store.claimSku(db, tenantId, input.sku, 'product');
   if (!claim.claimed) throw skuTaken(input.sku, claim.kind);
   const { sku, ...fields } = input;
@@ -97,6 +98,7 @@ export async function updateProduct(
   sku: string,
   patch: UpdateProduct,
 ) {
+  thresholdCache.delete(tenantId);
   const current = await store.findProduct(db, tenantId, sku, true);
   if (!current) throw notFound(`Product ${sku}`);
   const next = { ...current, ...stripUndefined(patch) };
@@ -241,4 +243,24 @@ function stripUndefined<T extends object>(o: T) {
   return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as {
     [K in keyof T]-?: Exclude<T[K], undefined>;
   };
+}
+
+// ---- low-stock thresholds, asked on every reservation
+
+const THRESHOLDS_TTL_MS = 10_000;
+const thresholdCache = new Map<string, { at_ms: number; thresholds: Map<string, number> }>();
+
+/**
+ * The SKUs of a tenant that have a low-stock threshold. Inventory asks on every change of stock,
+ * so the answer is kept for 10 s per process (and dropped at once when this process changes a
+ * product): a new threshold takes effect within seconds everywhere.
+ */
+export async function lowStockThresholds(db: Queryable, tenantId: string): Promise<Map<string, number>> {
+  const cached = thresholdCache.get(tenantId);
+  if (cached && Date.now() - cached.at_ms < THRESHOLDS_TTL_MS) return cached.thresholds;
+  const thresholds = new Map(
+    (await store.lowStockThresholds(db, tenantId)).map((r) => [r.sku, r.low_stock_threshold]),
+  );
+  thresholdCache.set(tenantId, { at_ms: Date.now(), thresholds });
+  return thresholds;
 }

@@ -1,4 +1,4 @@
-import type { Queryable } from '../../db/pool.ts';
+import { prepared, type Queryable } from '../../db/pool.ts';
 import type { Bundle, BundleComponent, Product, ProductFilter } from './schema.ts';
 
 export type SkuKind = 'product' | 'bundle';
@@ -121,11 +121,13 @@ export async function findProduct(db: Queryable, tenantId: string, sku: string, 
   return rows[0] ? toProduct(rows[0]) : undefined;
 }
 
+const selectProducts = prepared(
+  'catalog.find-products',
+  'select * from products where tenant_id = $1 and sku = any($2)',
+);
+
 export async function findProducts(db: Queryable, tenantId: string, skus: string[]) {
-  const { rows } = await db.query('select * from products where tenant_id = $1 and sku = any($2)', [
-    tenantId,
-    skus,
-  ]);
+  const { rows } = await selectProducts(db, [tenantId, skus]);
   return rows.map(toProduct);
 }
 
@@ -235,4 +237,12 @@ export async function bundlesContaining(db: Queryable, tenantId: string, compone
     [tenantId, componentSku],
   );
   return rows.map((r) => r.bundle_sku);
+}
+
+export async function lowStockThresholds(db: Queryable, tenantId: string) {
+  const { rows } = await db.query<{ sku: string; low_stock_threshold: number }>(
+    'select sku, low_stock_threshold from products where tenant_id = $1 and low_stock_threshold is not null',
+    [tenantId],
+  );
+  return rows;
 }

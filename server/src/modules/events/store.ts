@@ -1,4 +1,4 @@
-import type { Queryable } from '../../db/pool.ts';
+import { prepared, type Queryable } from '../../db/pool.ts';
 import type { Actor } from '../../http/context.ts';
 import { newId } from '../../lib/ids.ts';
 import type { Event } from './schema.ts';
@@ -6,14 +6,20 @@ import type { Event } from './schema.ts';
 /** `event_id` may be chosen by the caller when other rows must quote the event. */
 export type NewEvent = { type: string; subject: string; data: Record<string, unknown>; event_id?: string };
 
+const insertEventsSql = prepared(
+  'events.insert',
+  `insert into events (tenant_id, event_id, type, subject, data, actor)
+   select $1, e.event_id, e.type, e.subject, e.data, $2
+   from jsonb_to_recordset($3::jsonb) as e(event_id text, type text, subject text, data jsonb)`,
+);
+
 export async function insertEvents(db: Queryable, tenantId: string, actor: Actor, events: NewEvent[]) {
   if (events.length === 0) return;
-  await db.query(
-    `insert into events (tenant_id, event_id, type, subject, data, actor)
-     select $1, e.event_id, e.type, e.subject, e.data, $2
-     from jsonb_to_recordset($3::jsonb) as e(event_id text, type text, subject text, data jsonb)`,
-    [tenantId, JSON.stringify(actor), JSON.stringify(events.map((e) => ({ event_id: newId('evt'), ...e })))],
-  );
+  await insertEventsSql(db, [
+    tenantId,
+    JSON.stringify(actor),
+    JSON.stringify(events.map((e) => ({ event_id: newId('evt'), ...e }))),
+  ]);
 }
 
 /** Numbers committed events; `wait` blocks behind a sequencer already running instead of skipping. */

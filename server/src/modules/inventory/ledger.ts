@@ -1,4 +1,4 @@
-import type { Queryable } from '../../db/pool.ts';
+import { prepared, type Queryable } from '../../db/pool.ts';
 import type { Actor } from '../../http/context.ts';
 import { newId } from '../../lib/ids.ts';
 
@@ -61,7 +61,9 @@ const SETS = BUCKETS.map((b) => `${b} = b.${b} + d.${b}`).join(', ');
  * commit together or not at all. Rows are updated only if every row fits (no bucket below zero),
  * and movements and events are written only if every row was updated.
  */
-export const APPLY_SQL = `
+const applySql = prepared(
+  'inventory.apply',
+  `
 with mv as (
   select * from unnest($2::text[], $3::text[], $4::int[], $5::text[], $6::text[])
     as t(sku, location_id, quantity, from_bucket, to_bucket)
@@ -100,7 +102,8 @@ with mv as (
   from upd, done
   where done.complete
 )
-select upd.* from upd, done where done.complete`;
+select upd.* from upd, done where done.complete`,
+);
 
 /** Balance rows must exist before stock can move into them. */
 export async function ensureBalances(
@@ -164,27 +167,22 @@ export async function applyMovements(
 ): Promise<LedgerResult> {
   const keys = balanceKeys(movements);
   if (keys.length > 1) await lockBalances(db, tenantId, keys);
-  // Named, so each connection plans this statement once rather than on every call.
-  const { rows } = await db.query({
-    name: 'inventory.apply',
-    text: APPLY_SQL,
-    values: [
-      tenantId,
-      movements.map((m) => m.sku),
-      movements.map((m) => m.location_id),
-      movements.map((m) => m.quantity),
-      movements.map((m) => m.from),
-      movements.map((m) => m.to),
-      // One row: its guarded update decides alone. Several: they are locked, so the fit check is exact.
-      keys.length === 1,
-      ctx.cause,
-      ctx.reason ?? null,
-      ctx.reference ?? null,
-      ctx.event_id ?? null,
-      JSON.stringify(actor),
-      newId('evt'),
-    ],
-  });
+  const { rows } = await applySql(db, [
+    tenantId,
+    movements.map((m) => m.sku),
+    movements.map((m) => m.location_id),
+    movements.map((m) => m.quantity),
+    movements.map((m) => m.from),
+    movements.map((m) => m.to),
+    // One row: its guarded update decides alone. Several: they are locked, so the fit check is exact.
+    keys.length === 1,
+    ctx.cause,
+    ctx.reason ?? null,
+    ctx.reference ?? null,
+    ctx.event_id ?? null,
+    JSON.stringify(actor),
+    newId('evt'),
+  ]);
   if (rows.length === keys.length) return { ok: true, balances: rows.map(toBalance) };
   return { ok: false, shortfall: await explainShortfall(db, tenantId, movements) };
 }

@@ -53,11 +53,14 @@ export async function reserve(
   input: CreateReservation,
 ): Promise<ReserveOutcome> {
   const lines = mergeLines(input.lines);
-  const { products } = await requireKnown(
-    db,
-    tenantId,
-    input.lines.map((l, i) => ({ ...l, path: `body.lines[${i}]` })),
-  );
+  // Unknown SKUs and locations have no stock, so they can only fail: they are named (422) when
+  // the reservation fails, which keeps two lookups off the path of every reservation that works.
+  const explainUnknown = () =>
+    requireKnown(
+      db,
+      tenantId,
+      input.lines.map((l, i) => ({ ...l, path: `body.lines[${i}]` })),
+    );
   const reservationId = newId('res');
   const channel = input.channel ?? null;
   const needed = perSku(lines);
@@ -68,6 +71,7 @@ export async function reserve(
       const requested = needed.get(pool.sku)!;
       const limit = await store.poolLimit(db, tenantId, pool);
       if (pool.reserved + requested > limit) {
+        await explainUnknown();
         return {
           ok: false,
           code: 'channel_pool_exhausted',
@@ -100,11 +104,12 @@ export async function reserve(
     { cause: 'reservation', reference: reservationId },
   );
   if (!moved.ok) {
+    await explainUnknown();
     await store.deleteReservation(db, tenantId, reservationId);
     if (channel) await store.addPoolReserved(db, tenantId, channel, needed, -1);
     return { ok: false, code: 'insufficient_stock', shortfall: moved.shortfall };
   }
-  await stockSignals(db, tenantId, actor, lines, moved.balances, -1, products);
+  await stockSignals(db, tenantId, actor, lines, moved.balances, -1);
   const reservation: Reservation = {
     reservation_id: reservationId,
     status: 'pending',

@@ -1,7 +1,6 @@
 import type { Queryable } from '../../db/pool.ts';
 import type { Actor } from '../../http/context.ts';
-import type { Product } from '../catalog/schema.ts';
-import { findProducts } from '../catalog/service.ts';
+import { lowStockThresholds } from '../catalog/service.ts';
 import { publish } from '../events/service.ts';
 import type { Balance } from './ledger.ts';
 
@@ -9,7 +8,7 @@ import type { Balance } from './ledger.ts';
  * After stock moved in or out of `available`, tells the world when a SKU's free stock over all
  * locations fell to its low-stock threshold (`inventory.low_stock`) or came back from zero
  * (`inventory.back_in_stock`). Totals are only read when a crossing is possible, so ordinary
- * reservations above the threshold cost no extra query.
+ * reservations of SKUs without a threshold cost no extra query.
  */
 export async function stockSignals(
   db: Queryable,
@@ -18,7 +17,6 @@ export async function stockSignals(
   changes: { sku: string; location_id: string; quantity: number }[],
   after: Balance[],
   direction: 1 | -1,
-  products?: Map<string, Product>,
 ) {
   const delta = new Map<string, number>();
   for (const c of changes) delta.set(c.sku, (delta.get(c.sku) ?? 0) + c.quantity);
@@ -29,8 +27,8 @@ export async function stockSignals(
     return direction === 1 ? row !== undefined && row.available - delta.get(sku)! <= 0 : true;
   });
   if (candidates.length === 0) return;
-  const catalog = products ?? (await findProducts(db, tenantId, candidates));
-  const watch = candidates.filter((sku) => direction === 1 || catalog.get(sku)?.low_stock_threshold != null);
+  const thresholds = await lowStockThresholds(db, tenantId);
+  const watch = candidates.filter((sku) => direction === 1 || thresholds.has(sku));
   if (watch.length === 0) return;
   const { rows } = await db.query<{ sku: string; available: number }>(
     `select sku, sum(available)::int as available from inventory_balances
@@ -39,7 +37,7 @@ export async function stockSignals(
   );
   for (const { sku, available } of rows) {
     const before = available - direction * delta.get(sku)!;
-    const threshold = catalog.get(sku)?.low_stock_threshold;
+    const threshold = thresholds.get(sku);
     if (direction === 1 && before <= 0 && available > 0) {
       await publish(db, tenantId, actor, {
         type: 'inventory.back_in_stock',

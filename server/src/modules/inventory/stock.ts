@@ -83,7 +83,7 @@ async function applyAdding(
 }
 
 export async function adjust(db: Queryable, tenantId: string, actor: Actor, input: Adjustment) {
-  const { products } = await requireKnown(db, tenantId, [{ ...input, path: 'body' }]);
+  await requireKnown(db, tenantId, [{ ...input, path: 'body' }]);
   const key = { sku: input.sku, location_id: input.location_id };
   const ctx = {
     cause: input.reason === 'count' ? 'count' : 'adjustment',
@@ -124,15 +124,7 @@ export async function adjust(db: Queryable, tenantId: string, actor: Actor, inpu
     balances = requireApplied(moved, `remove ${quantity} ${bucket}`);
   }
   if (bucket === 'available') {
-    await stockSignals(
-      db,
-      tenantId,
-      actor,
-      [{ ...key, quantity }],
-      balances,
-      direction === 'in' ? 1 : -1,
-      products,
-    );
+    await stockSignals(db, tenantId, actor, [{ ...key, quantity }], balances, direction === 'in' ? 1 : -1);
   }
   return balances[0]!;
 }

@@ -1,4 +1,4 @@
-import type { Queryable } from '../../db/pool.ts';
+import { prepared, type Queryable } from '../../db/pool.ts';
 import type { Actor } from '../../http/context.ts';
 import type { Reservation, Transfer } from './schema.ts';
 
@@ -6,6 +6,16 @@ type Line = { sku: string; location_id: string; quantity: number };
 const iso = (d: Date | null) => (d ? d.toISOString() : null);
 
 // ---- reservations
+
+const insertReservationSql = prepared(
+  'inventory.insert-reservation',
+  `with r as (
+     insert into reservations (tenant_id, reservation_id, status, channel, reference, expires_at, actor)
+     values ($1, $2, 'pending', $3, $4, $5, $6)
+   )
+   insert into reservation_lines (tenant_id, reservation_id, sku, location_id, quantity)
+   select $1, $2, * from unnest($7::text[], $8::text[], $9::int[])`,
+);
 
 export async function insertReservation(
   db: Queryable,
@@ -19,25 +29,17 @@ export async function insertReservation(
     lines: Line[];
   },
 ) {
-  await db.query(
-    `with r as (
-       insert into reservations (tenant_id, reservation_id, status, channel, reference, expires_at, actor)
-       values ($1, $2, 'pending', $3, $4, $5, $6)
-     )
-     insert into reservation_lines (tenant_id, reservation_id, sku, location_id, quantity)
-     select $1, $2, * from unnest($7::text[], $8::text[], $9::int[])`,
-    [
-      tenantId,
-      r.reservation_id,
-      r.channel,
-      r.reference,
-      r.expires_at,
-      JSON.stringify(r.actor),
-      r.lines.map((l) => l.sku),
-      r.lines.map((l) => l.location_id),
-      r.lines.map((l) => l.quantity),
-    ],
-  );
+  await insertReservationSql(db, [
+    tenantId,
+    r.reservation_id,
+    r.channel,
+    r.reference,
+    r.expires_at,
+    JSON.stringify(r.actor),
+    r.lines.map((l) => l.sku),
+    r.lines.map((l) => l.location_id),
+    r.lines.map((l) => l.quantity),
+  ]);
 }
 
 export async function deleteReservation(db: Queryable, tenantId: string, reservationId: string) {
@@ -48,35 +50,54 @@ export async function deleteReservation(db: Queryable, tenantId: string, reserva
   );
 }
 
+const selectReservation = (lock: boolean) =>
+  prepared(
+    `inventory.find-reservation${lock ? '-for-update' : ''}`,
+    `select r.*, (select coalesce(json_agg(json_build_object('sku', l.sku, 'location_id', l.location_id,
+              'quantity', l.quantity, 'posted', l.posted, 'voided', l.voided) order by l.sku, l.location_id), '[]')
+            from reservation_lines l where l.tenant_id = r.tenant_id and l.reservation_id = r.reservation_id) as lines
+     from reservations r where r.tenant_id = $1 and r.reservation_id = $2 ${lock ? 'for update of r' : ''}`,
+  );
+const selectReservationPlain = selectReservation(false);
+const selectReservationLocked = selectReservation(true);
+
 export async function findReservation(
   db: Queryable,
   tenantId: string,
   reservationId: string,
   forUpdate = false,
 ): Promise<Reservation | undefined> {
-  const head = await db.query(
-    `select * from reservations where tenant_id = $1 and reservation_id = $2 ${forUpdate ? 'for update' : ''}`,
-    [tenantId, reservationId],
-  );
-  const r = head.rows[0];
+  const { rows } = await (forUpdate ? selectReservationLocked : selectReservationPlain)(db, [
+    tenantId,
+    reservationId,
+  ]);
+  const r = rows[0];
   if (!r) return undefined;
-  const lines = await db.query(
-    `select sku, location_id, quantity, posted, voided from reservation_lines
-     where tenant_id = $1 and reservation_id = $2 order by sku, location_id`,
-    [tenantId, reservationId],
-  );
   return {
-    reservation_id: r.reservation_id,
-    status: r.status,
-    channel: r.channel,
-    reference: r.reference,
-    expires_at: iso(r.expires_at),
-    created_at: r.created_at.toISOString(),
-    lines: lines.rows,
+    reservation_id: r.reservation_id as string,
+    status: r.status as Reservation['status'],
+    channel: r.channel as string | null,
+    reference: r.reference as string | null,
+    expires_at: iso(r.expires_at as Date | null),
+    created_at: (r.created_at as Date).toISOString(),
+    lines: r.lines as Reservation['lines'],
   };
 }
 
 /** Adds to posted or voided on the lines, and records the reservation's new status. */
+const settleSql = (column: 'posted' | 'voided') =>
+  prepared(
+    `inventory.settle-${column}`,
+    `with l as (
+       update reservation_lines rl set ${column} = rl.${column} + t.quantity
+       from unnest($3::text[], $4::text[], $5::int[]) as t(sku, location_id, quantity)
+       where rl.tenant_id = $1 and rl.reservation_id = $2 and rl.sku = t.sku and rl.location_id = t.location_id
+     )
+     update reservations set status = $6, updated_at = now() where tenant_id = $1 and reservation_id = $2`,
+  );
+const settlePosted = settleSql('posted');
+const settleVoided = settleSql('voided');
+
 export async function settleLines(
   db: Queryable,
   tenantId: string,
@@ -85,23 +106,14 @@ export async function settleLines(
   take: Line[],
   status: Reservation['status'],
 ) {
-  const column = action === 'post' ? 'posted' : 'voided';
-  await db.query(
-    `with l as (
-       update reservation_lines rl set ${column} = rl.${column} + t.quantity
-       from unnest($3::text[], $4::text[], $5::int[]) as t(sku, location_id, quantity)
-       where rl.tenant_id = $1 and rl.reservation_id = $2 and rl.sku = t.sku and rl.location_id = t.location_id
-     )
-     update reservations set status = $6, updated_at = now() where tenant_id = $1 and reservation_id = $2`,
-    [
-      tenantId,
-      reservationId,
-      take.map((l) => l.sku),
-      take.map((l) => l.location_id),
-      take.map((l) => l.quantity),
-      status,
-    ],
-  );
+  await (action === 'post' ? settlePosted : settleVoided)(db, [
+    tenantId,
+    reservationId,
+    take.map((l) => l.sku),
+    take.map((l) => l.location_id),
+    take.map((l) => l.quantity),
+    status,
+  ]);
 }
 
 /** Pending holds whose time ran out, oldest first. Voiding one twice is a no-op. */

@@ -1,4 +1,4 @@
-import type { Queryable } from '../../db/pool.ts';
+import { prepared, type Queryable } from '../../db/pool.ts';
 import type { Zone, ZoneEntry } from './geo.ts';
 import type { Carrier, CarrierService, Location } from './schema.ts';
 
@@ -134,11 +134,13 @@ export async function findLocation(db: Queryable, tenantId: string, locationId: 
   return rows[0] ? toLocation(rows[0]) : undefined;
 }
 
+const selectLocations = prepared(
+  'network.find-locations',
+  'select * from locations where tenant_id = $1 and location_id = any($2::text[])',
+);
+
 export async function findLocationsByIds(db: Queryable, tenantId: string, locationIds: string[]) {
-  const { rows } = await db.query(
-    'select * from locations where tenant_id = $1 and location_id = any($2::text[])',
-    [tenantId, locationIds],
-  );
+  const { rows } = await selectLocations(db, [tenantId, locationIds]);
   return rows.map(toLocation);
 }
 
