@@ -1,10 +1,8 @@
-import { randomBytes } from 'node:crypto';
 import { mkdirSync, rmSync } from 'node:fs';
 import path from 'node:path';
-import pg from 'pg';
 import { openEmbeddedPostgres } from '../../server/src/db/embedded.ts';
-import { migrate } from '../../server/src/db/migrate.ts';
-import { createPool } from '../../server/src/db/pool.ts';
+import { scratchDatabase } from '../../server/src/db/scratch.ts';
+import { freePort } from '../../server/src/lib/ports.ts';
 import { createLogger } from '../../server/src/logger.ts';
 
 export const log = createLogger(process.env.LOG_LEVEL ?? 'warn', 'stderr');
@@ -19,31 +17,18 @@ export async function benchDatabase(poolSize: number) {
   if (!adminUrl) {
     const dataDir = path.resolve('.tmp', `bench-pg-${process.pid}`);
     mkdirSync(dataDir, { recursive: true });
-    const port = 55000 + (process.pid % 5000);
-    const server = await openEmbeddedPostgres({ dataDir, port, log });
+    const server = await openEmbeddedPostgres({ dataDir, port: await freePort(), log });
     adminUrl = server.url;
     stopServer = async () => {
       await server.stop();
       rmSync(dataDir, { recursive: true, force: true });
     };
   }
-  const name = `bench_${randomBytes(4).toString('hex')}`;
-  const admin = new pg.Client({ connectionString: adminUrl });
-  await admin.connect();
-  await admin.query(`create database ${name}`);
-  await admin.end();
-  const url = new URL(adminUrl);
-  url.pathname = `/${name}`;
-  const pool = createPool(url.toString(), log, poolSize);
-  await migrate(pool, log);
+  const db = await scratchDatabase(adminUrl, log, { prefix: 'bench', poolSize });
   return {
-    pool,
+    pool: db.pool,
     close: async () => {
-      await pool.end();
-      const c = new pg.Client({ connectionString: adminUrl });
-      await c.connect();
-      await c.query(`drop database ${name} with (force)`);
-      await c.end();
+      await db.drop();
       await stopServer();
     },
   };

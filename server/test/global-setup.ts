@@ -2,8 +2,8 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import path from 'node:path';
 import type { TestProject } from 'vitest/node';
 import { openEmbeddedPostgres } from '../src/db/embedded.ts';
+import { freePort } from '../src/lib/ports.ts';
 import { createLogger } from '../src/logger.ts';
-import { freePort } from './ports.ts';
 
 declare module 'vitest' {
   export interface ProvidedContext {

@@ -6,14 +6,15 @@ import { fileURLToPath } from 'node:url';
 import pg from 'pg';
 import { inject } from 'vitest';
 import { type Config, loadConfig } from '../src/config.ts';
-import { migrate } from '../src/db/migrate.ts';
-import { createPool, type Pool, withTransaction } from '../src/db/pool.ts';
+import type { Pool } from '../src/db/pool.ts';
+import { withTransaction } from '../src/db/pool.ts';
+import { scratchDatabase } from '../src/db/scratch.ts';
 import { createApp, openApiDocument } from '../src/http/app.ts';
 import type { Deps, Role } from '../src/http/context.ts';
+import { freePort } from '../src/lib/ports.ts';
 import { createLogger } from '../src/logger.ts';
 import * as tenancy from '../src/modules/tenancy/service.ts';
 import { createMetrics } from '../src/system/metrics.ts';
-import { freePort } from './ports.ts';
 
 export { freePort };
 
@@ -22,29 +23,7 @@ export const ORDERLY_BIN = path.join(REPO_ROOT, 'server/bin/orderly.js');
 const log = createLogger(process.env.TEST_LOG_LEVEL ?? 'silent');
 
 /** A new, migrated database in the test run's PostgreSQL; `drop` removes it. */
-export async function freshDatabase() {
-  const adminUrl = inject('postgresUrl');
-  const name = `t_${randomBytes(6).toString('hex')}`;
-  const admin = new pg.Client({ connectionString: adminUrl });
-  await admin.connect();
-  await admin.query(`create database ${name}`);
-  await admin.end();
-  const url = new URL(adminUrl);
-  url.pathname = `/${name}`;
-  const pool = createPool(url.toString(), log);
-  await migrate(pool, log);
-  return {
-    url: url.toString(),
-    pool,
-    drop: async () => {
-      await pool.end();
-      const c = new pg.Client({ connectionString: adminUrl });
-      await c.connect();
-      await c.query(`drop database if exists ${name} with (force)`);
-      await c.end();
-    },
-  };
-}
+export const freshDatabase = () => scratchDatabase(inject('postgresUrl'), log, { prefix: 't' });
 
 export type TestTenant = { tenant_id: string; keys: Record<Role, string> };
 

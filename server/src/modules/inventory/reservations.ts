@@ -254,3 +254,25 @@ function applySettlement(r: Reservation, action: 'post' | 'void', take: Line[]):
           : 'settled';
   return { ...r, status, lines };
 }
+
+/** Sets what a channel may hold of a SKU; what it holds now counts against the new limit at once. */
+export async function setChannelPool(
+  db: Queryable,
+  tenantId: string,
+  actor: Actor,
+  input: { channel: string; sku: string; limit_units?: number; limit_percent?: number },
+) {
+  await requireKnown(db, tenantId, [{ sku: input.sku, path: 'body' }]);
+  const pool = await store.upsertChannelPool(db, tenantId, {
+    channel: input.channel,
+    sku: input.sku,
+    limit_units: input.limit_units ?? null,
+    limit_percent: input.limit_percent ?? null,
+  });
+  await publish(db, tenantId, actor, {
+    type: 'channel_pool.updated',
+    subject: `${pool.channel}:${pool.sku}`,
+    data: pool,
+  });
+  return pool;
+}

@@ -4,7 +4,7 @@ import { csvDownload } from '../../http/csv.ts';
 import { decodeCursor, PageQuery, pageOf, toPage } from '../../http/pagination.ts';
 import { defineRoute, existsFirst, json, jsonBody } from '../../http/route.ts';
 import * as read from './read.ts';
-import { getReservation, reserve, reserveFailure, settle } from './reservations.ts';
+import { getReservation, reserve, reserveFailure, setChannelPool, settle } from './reservations.ts';
 import {
   AdjustmentSchema,
   AvailabilitySchema,
@@ -25,7 +25,7 @@ import {
   StockImportSchema,
   TransferSchema,
 } from './schema.ts';
-import { adjust, importStock, move, setSafetyStock } from './stock.ts';
+import { adjust, getImport, importStock, move, setSafetyStock } from './stock.ts';
 import * as store from './store.ts';
 import * as transfers from './transfers.ts';
 
@@ -253,14 +253,10 @@ export function inventoryRoutes(app: OpenAPIHono<AppEnv>, _deps: Deps) {
       responses: { 200: json(StockImportResultSchema, 'The import') },
     }),
     async (c) => {
-      const found = await store.findImport(
-        c.var.db,
-        c.var.principal!.tenant_id,
-        c.req.valid('param').import_id,
+      return c.json(
+        await getImport(c.var.db, c.var.principal!.tenant_id, c.req.valid('param').import_id),
+        200,
       );
-      if (!found)
-        throw (await import('../../http/problem.ts')).notFound(`Import ${c.req.valid('param').import_id}`);
-      return c.json(found, 200);
     },
   );
 
@@ -403,23 +399,7 @@ export function inventoryRoutes(app: OpenAPIHono<AppEnv>, _deps: Deps) {
     }),
     async (c) => {
       const p = c.var.principal!;
-      const input = c.req.valid('json');
-      await (await import('./checks.ts')).requireKnown(c.var.db, p.tenant_id, [
-        { sku: input.sku, path: 'body' },
-      ]);
-      const pool = await store.upsertChannelPool(c.var.db, p.tenant_id, {
-        channel: input.channel,
-        sku: input.sku,
-        limit_units: input.limit_units ?? null,
-        limit_percent: input.limit_percent ?? null,
-      });
-      const { publish } = await import('../events/service.ts');
-      await publish(c.var.db, p.tenant_id, p.actor, {
-        type: 'channel_pool.updated',
-        subject: `${pool.channel}:${pool.sku}`,
-        data: pool,
-      });
-      return c.json(pool, 200);
+      return c.json(await setChannelPool(c.var.db, p.tenant_id, p.actor, c.req.valid('json')), 200);
     },
   );
 }

@@ -1,6 +1,6 @@
 import type { Queryable } from '../../db/pool.ts';
 import type { Actor } from '../../http/context.ts';
-import { AppError } from '../../http/problem.ts';
+import { AppError, notFound } from '../../http/problem.ts';
 import { newId } from '../../lib/ids.ts';
 import { publish } from '../events/service.ts';
 import { requireKnown } from './checks.ts';
@@ -282,4 +282,8 @@ export async function importStock(db: Queryable, tenantId: string, actor: Actor,
   return { import_id: importId, covers_through_seq: S, created_at, counts: lines };
 }
 
-export { readBalance };
+export async function getImport(db: Queryable, tenantId: string, importId: string) {
+  const found = await store.findImport(db, tenantId, importId);
+  if (!found) throw notFound(`Stock import ${importId}`);
+  return found;
+}
