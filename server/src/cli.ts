@@ -58,7 +58,7 @@ program
 
 program
   .command('demo')
-  .description('Create the demo tenant with an admin user and an API key (does nothing if it exists)')
+  .description('Create the demo tenant with its locations, products and stock (does nothing if it exists)')
   .action(() =>
     withDatabase(async (pool) => {
       const demo = await createDemo(pool, { apiKey: loadConfig().bootstrapKey });

@@ -1,16 +1,41 @@
-import type { Pool } from './db/pool.ts';
-import { withTransaction } from './db/pool.ts';
+import { type Pool, type Queryable, withTransaction } from './db/pool.ts';
+import {
+  DEMO_BUNDLE,
+  DEMO_CARRIER,
+  DEMO_CARRIER_SERVICES,
+  DEMO_CHANNEL_POOLS,
+  DEMO_LOCATIONS,
+  DEMO_PRODUCTS,
+  DEMO_SAFETY_STOCK,
+  DEMO_STOCK,
+  type DemoLocationKey,
+} from './demo-data.ts';
+import type { Actor } from './http/context.ts';
+import { CreateBundleSchema, CreateProductSchema } from './modules/catalog/schema.ts';
+import * as catalog from './modules/catalog/service.ts';
+import { setChannelPool } from './modules/inventory/reservations.ts';
+import { ChannelPoolInputSchema, SafetyStockSchema, StockImportSchema } from './modules/inventory/schema.ts';
+import { importStock, setSafetyStock } from './modules/inventory/stock.ts';
+import * as carriers from './modules/network/carriers.ts';
+import {
+  CreateCarrierSchema,
+  CreateCarrierServiceSchema,
+  CreateLocationSchema,
+} from './modules/network/schema.ts';
+import * as network from './modules/network/service.ts';
 import * as tenancy from './modules/tenancy/service.ts';
 
 export const DEMO_TENANT_ID = 'ten_demo';
 export const DEMO_ADMIN = { email: 'admin@demo.orderly.dev', password: 'orderly-demo-admin' };
 
 /**
- * The demo tenant: an admin who can sign in to the dashboard and an admin API key. Creating it
- * twice is a no-op that answers `created: false`. Catalog, network and stock join it as those
- * modules land.
+ * The demo tenant: an admin who can sign in to the dashboard, an admin API key, and a small
+ * network with a catalog and stock (see demo-data.ts). All in one transaction: the demo exists
+ * whole or not at all. Creating it twice is a no-op that answers `created: false`.
+ * `withNetwork: false` makes only the tenant, admin and key, for a bootstrap key on a database
+ * that is not the embedded demo one, where made-up warehouses and stock have no place.
  */
-export async function createDemo(pool: Pool, opts: { apiKey?: string } = {}) {
+export async function createDemo(pool: Pool, opts: { apiKey?: string; withNetwork?: boolean } = {}) {
   return withTransaction(pool, async (tx) => {
     await tx.query('select pg_advisory_xact_lock(7461003)');
     const existing = await tx.query('select 1 from tenants where tenant_id = $1', [DEMO_TENANT_ID]);
@@ -29,8 +54,46 @@ export async function createDemo(pool: Pool, opts: { apiKey?: string } = {}) {
       { name: 'demo admin key', role: 'admin' },
       opts.apiKey,
     );
+    if (opts.withNetwork ?? true) await seedNetworkAndStock(tx, DEMO_TENANT_ID, system);
     return { created: true as const, tenant_id: DEMO_TENANT_ID, api_key: key.key };
   });
+}
+
+/** Through each module's service, as a merchant's API calls would, so events are published too. */
+async function seedNetworkAndStock(tx: Queryable, tenantId: string, actor: Actor) {
+  const locationIds = {} as Record<DemoLocationKey, string>;
+  for (const [key, input] of Object.entries(DEMO_LOCATIONS)) {
+    const location = await network.createLocation(tx, tenantId, actor, CreateLocationSchema.parse(input));
+    locationIds[key as DemoLocationKey] = location.location_id;
+  }
+  const carrier = await carriers.createCarrier(tx, tenantId, actor, CreateCarrierSchema.parse(DEMO_CARRIER));
+  for (const service of DEMO_CARRIER_SERVICES) {
+    const input = CreateCarrierServiceSchema.parse(service);
+    await carriers.createService(tx, tenantId, actor, carrier.carrier_id, input);
+  }
+  for (const product of DEMO_PRODUCTS) {
+    await catalog.createProduct(tx, tenantId, actor, CreateProductSchema.parse(product));
+  }
+  await catalog.createBundle(tx, tenantId, actor, CreateBundleSchema.parse(DEMO_BUNDLE));
+
+  for (const { sku, at, quantity } of DEMO_SAFETY_STOCK) {
+    const input = SafetyStockSchema.parse({ sku, location_id: locationIds[at], quantity });
+    await setSafetyStock(tx, tenantId, actor, input);
+  }
+  const counts = Object.entries(DEMO_STOCK).flatMap(([sku, at]) =>
+    Object.entries(at).map(([key, on_hand]) => ({
+      sku,
+      location_id: locationIds[key as DemoLocationKey],
+      on_hand,
+    })),
+  );
+  // Nothing has shipped yet, so the count reflects every fulfillment event there is: none.
+  const stockImport = { covers_through_seq: 0, reference: 'demo opening stock', counts };
+  await importStock(tx, tenantId, actor, StockImportSchema.parse(stockImport));
+
+  for (const pool of DEMO_CHANNEL_POOLS) {
+    await setChannelPool(tx, tenantId, actor, ChannelPoolInputSchema.parse(pool));
+  }
 }
 
 export async function hasAnyTenant(pool: Pool): Promise<boolean> {

@@ -46,7 +46,9 @@ async function bootstrap(pool: Pool, config: Config, log: Logger, embedded: bool
     return demo.created ? demo.api_key : undefined;
   }
   if (config.bootstrapKey) {
-    if (!(await hasAnyTenant(pool))) await createDemo(pool, { apiKey: config.bootstrapKey });
+    // Not the first start of an embedded demo: the key needs a tenant, not made-up stock.
+    if (!(await hasAnyTenant(pool)))
+      await createDemo(pool, { apiKey: config.bootstrapKey, withNetwork: false });
     else
       await ensureApiKey(pool, DEMO_TENANT_ID, config.bootstrapKey, 'bootstrap key (ORDERLY_BOOTSTRAP_KEY)');
     return config.bootstrapKey;

@@ -431,6 +431,58 @@ describe('stock signals', () => {
   });
 });
 
+describe('what the demo data showed', () => {
+  it('pages safety stock by what is held back, not by every balance', async () => {
+    const page = await env.request('GET', '/v1/safety-stock?limit=1', { key });
+    expect(page.json.data).toHaveLength(1);
+    expect(page.json.data[0].safety_target).toBeGreaterThan(0);
+  });
+
+  it('refuses SKUs that would shadow inventory endpoints', async () => {
+    const res = await env.request('POST', '/v1/products', {
+      key: t.keys.admin,
+      body: { sku: 'movements', name: 'x', weight_lb: 1, unit_cost: 1, price: 2 },
+    });
+    expect(res.status).toBe(422);
+    expect(res.json.errors[0].path).toBe('body.sku');
+  });
+
+  it('restores safety stock first when a reservation is voided, and imports raise back_in_stock', async () => {
+    await env.request('POST', '/v1/products', {
+      key: t.keys.admin,
+      body: { sku: 'SAFE', name: 'Safe', weight_lb: 1, unit_cost: 1, price: 2 },
+    });
+    await stock(env, key, 'SAFE', B, 4);
+    const r = await env.request('POST', '/v1/inventory/reservations', {
+      key,
+      body: { lines: [{ sku: 'SAFE', location_id: B, quantity: 4 }] },
+    });
+    await env.request('PUT', '/v1/safety-stock', { key, body: { sku: 'SAFE', location_id: B, quantity: 2 } });
+    expect(await balance('SAFE', B)).toMatchObject({ available: 0, safety: 0, reserved: 4 });
+    await env.request('POST', `/v1/inventory/reservations/${r.json.reservation_id}/void`, { key });
+    expect(await balance('SAFE', B)).toMatchObject({ available: 2, safety: 2, reserved: 0 });
+
+    await env.request('POST', '/v1/inventory/adjustments', {
+      key,
+      body: { sku: 'SAFE', location_id: B, reason: 'lost', quantity: 2 },
+    });
+    await env.request('PUT', '/v1/safety-stock', { key, body: { sku: 'SAFE', location_id: B, quantity: 0 } });
+    await env.request('POST', '/v1/inventory/adjustments', {
+      key,
+      body: { sku: 'SAFE', location_id: B, reason: 'lost', quantity: 2 },
+    });
+    const imported = await env.request('POST', '/v1/inventory/imports', {
+      key,
+      body: { covers_through_seq: 0, counts: [{ sku: 'SAFE', location_id: B, on_hand: 6 }] },
+    });
+    expect(imported.status, imported.text).toBe(201);
+    const events = await env.request('GET', '/v1/events?types=inventory.back_in_stock&limit=1000', { key });
+    expect(
+      events.json.data.filter((e: { subject: string }) => e.subject === 'SAFE').at(-1).data,
+    ).toMatchObject({ available: 6 });
+  });
+});
+
 describe('read side', () => {
   it('shows one SKU across the network and exports CSV', async () => {
     const g = await env.request('GET', '/v1/inventory/SHIRT', { key: t.keys.support });

@@ -10,9 +10,22 @@ const DIMENSION_IN_MAX = 10_000;
 const TAGS_MAX = 50;
 const CURRENCIES = new Set(Intl.supportedValuesOf('currency'));
 
+/** Path words under /v1/inventory/ that would shadow a SKU of the same name. */
+export const RESERVED_SKUS = [
+  'movements',
+  'reservations',
+  'adjustments',
+  'moves',
+  'transfers',
+  'imports',
+] as const;
+
 export const SkuSchema = z
   .string()
   .regex(SKU_PATTERN, 'Use 1-64 letters, digits, dots, underscores or hyphens.')
+  .refine((s) => !(RESERVED_SKUS as readonly string[]).includes(s.toLowerCase()), {
+    message: `These words name inventory endpoints and cannot be SKUs: ${RESERVED_SKUS.join(', ')}.`,
+  })
   .openapi({ example: 'TSHIRT-BLK-M', description: "The merchant's own identifier; case-sensitive" });
 
 // toFixed(2) round-trips exactly when there are at most 2 decimals, without float artefacts.

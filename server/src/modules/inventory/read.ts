@@ -5,7 +5,7 @@ import { findLocations } from '../network/service.ts';
 import { type Balance, BUCKETS, toBalance } from './ledger.ts';
 import * as store from './store.ts';
 
-export type BalanceFilter = { skus?: string[]; location_ids?: string[] };
+export type BalanceFilter = { skus?: string[]; location_ids?: string[]; held_back?: boolean };
 
 /** Balances ordered by (sku, location); `after` is the last row's key from the previous page. */
 export async function listBalances(
@@ -20,8 +20,17 @@ export async function listBalances(
     `select * from inventory_balances
      where tenant_id = $1 and ($2::text[] is null or sku = any($2)) and ($3::text[] is null or location_id = any($3))
        and ($4::text is null or (sku, location_id) > ($4, $5))
+       and (not $7 or safety_target > 0 or safety > 0)
      order by sku, location_id limit $6`,
-    [tenantId, filter.skus ?? null, filter.location_ids ?? null, afterSku, afterLocation, limit],
+    [
+      tenantId,
+      filter.skus ?? null,
+      filter.location_ids ?? null,
+      afterSku,
+      afterLocation,
+      limit,
+      filter.held_back ?? false,
+    ],
   );
   return rows.map(toBalance);
 }

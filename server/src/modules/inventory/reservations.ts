@@ -7,6 +7,7 @@ import { requireKnown } from './checks.ts';
 import { applyMovements, type Balance, type Shortfall } from './ledger.ts';
 import type { CreateReservation, Reservation } from './schema.ts';
 import { stockSignals } from './signals.ts';
+import { topUpSafety } from './stock.ts';
 import * as store from './store.ts';
 
 type Line = { sku: string; location_id: string; quantity: number };
@@ -230,7 +231,11 @@ export async function settle(
   );
   // reserved only ever changes through reservations, so what a reservation holds is there.
   if (!moved.ok) throw new Error(`Ledger out of step: reservation ${reservationId} holds more than reserved`);
-  if (action === 'void') await stockSignals(db, tenantId, actor, take, moved.balances, +1);
+  if (action === 'void') {
+    // Released stock restores safety stock first, as any other stock coming back does.
+    const balances = await topUpSafety(db, tenantId, actor, moved.balances);
+    await stockSignals(db, tenantId, actor, take, balances, +1);
+  }
   return updated;
 }
 

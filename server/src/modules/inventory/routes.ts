@@ -338,18 +338,11 @@ export function inventoryRoutes(app: OpenAPIHono<AppEnv>, _deps: Deps) {
       const rows = await read.listBalances(
         c.var.db,
         c.var.principal!.tenant_id,
-        { skus: q.sku, location_ids: q.location_id },
+        { skus: q.sku, location_ids: q.location_id, held_back: true },
         decodeCursor(q.cursor),
         q.limit + 1,
       );
-      return c.json(
-        toPage(
-          rows.filter((b) => b.safety_target > 0 || b.safety > 0),
-          q.limit,
-          read.balanceCursor,
-        ),
-        200,
-      );
+      return c.json(toPage(rows, q.limit, read.balanceCursor), 200);
     },
   );
 

@@ -254,10 +254,16 @@ export async function importStock(db: Queryable, tenantId: string, actor: Actor,
   );
   const importId = newId('imp');
   if (moves.length > 0) {
-    requireApplied(
+    const after = requireApplied(
       await applyMovements(db, tenantId, actor, moves, { cause: 'import', reference: importId }),
       'import',
     );
+    const changed = (to: 'available' | 'outside:import') =>
+      moves.filter((m) =>
+        to === 'available' ? m.to === 'available' : m.from === 'available' && m.to === to,
+      );
+    await stockSignals(db, tenantId, actor, changed('available'), after, 1);
+    await stockSignals(db, tenantId, actor, changed('outside:import'), after, -1);
   }
   const created_at = await store.insertImport(db, tenantId, {
     import_id: importId,
