@@ -1,6 +1,8 @@
 import { useState } from 'react';
 import { logout, type Me } from './api.ts';
 import { EmptyState } from './EmptyState.tsx';
+import { Inventory } from './Inventory.tsx';
+import { Network } from './Network.tsx';
 import { Overview } from './Overview.tsx';
 import { SECTIONS } from './sections.ts';
 import { UsersAndKeys } from './UsersAndKeys.tsx';
@@ -10,7 +12,7 @@ import { asApiError } from './useLoad.ts';
 type Props = { me: Me; onSignedOut: () => void };
 
 export function Shell({ me, onSignedOut }: Props) {
-  const section = useHashSection();
+  const { section, rest } = useHashSection();
   const [signOutError, setSignOutError] = useState<string | null>(null);
 
   async function signOut() {
@@ -62,6 +64,8 @@ export function Shell({ me, onSignedOut }: Props) {
       <main className="content">
         <h1>{section.label}</h1>
         {section.id === 'overview' && <Overview />}
+        {section.id === 'inventory' && <Inventory sku={rest[0]} />}
+        {section.id === 'network' && <Network />}
         {section.id === 'users' && <UsersAndKeys role={me.role} />}
         {section.pending && <EmptyState>{section.pending}</EmptyState>}
       </main>

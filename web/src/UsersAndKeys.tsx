@@ -1,5 +1,6 @@
-import type { ApiError, ApiKey, Role, User } from './api.ts';
+import type { ApiKey, Role, User } from './api.ts';
 import { formatDate } from './format.ts';
+import { ListFooter } from './ListFooter.tsx';
 import { usePaged } from './usePaged.ts';
 
 export function UsersAndKeys({ role }: { role: Role }) {
@@ -85,32 +86,5 @@ export function UsersAndKeys({ role }: { role: Role }) {
         <ListFooter {...keys} empty="No API keys yet." />
       </section>
     </>
-  );
-}
-
-type FooterProps = {
-  items: unknown[];
-  loading: boolean;
-  error: ApiError | null;
-  hasMore: boolean;
-  loadMore: () => void;
-  empty: string;
-};
-
-function ListFooter({ items, loading, error, hasMore, loadMore, empty }: FooterProps) {
-  if (error) {
-    return (
-      <p className="alert" role="alert">
-        {error.message}
-      </p>
-    );
-  }
-  if (loading) return <p className="muted">Loading…</p>;
-  if (items.length === 0) return <p className="muted">{empty}</p>;
-  if (!hasMore) return null;
-  return (
-    <button type="button" onClick={loadMore}>
-      Load more
-    </button>
   );
 }

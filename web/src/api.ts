@@ -1,3 +1,5 @@
+import type { components } from '../../sdk/src/schema.d.ts';
+
 export type Role = 'admin' | 'manager' | 'support';
 
 export type Tenant = { tenant_id: string; name: string; created_at: string };
@@ -87,4 +89,56 @@ export async function getHealth(): Promise<Health> {
   const res = await fetch('/health', { headers: { accept: 'application/json' } });
   if (res.status !== 200 && res.status !== 503) throw await problemOf(res);
   return (await res.json()) as Health;
+}
+
+// Inventory and network shapes come from the SDK's generated types, so a server change shows up here.
+type Schemas = components['schemas'];
+
+export type Location = Schemas['Location'];
+export type LocationType = Location['type'];
+export type Cutoffs = Schemas['Cutoffs'];
+export type InventoryBalance = Schemas['InventoryBalance'];
+export type InventoryMovement = Schemas['InventoryMovement'];
+/** One SKU across the network: totals, and each location's balance with its name and type. */
+export type SkuInventory = Schemas['GlobalInventory'];
+export type SkuLocationBalance = SkuInventory['locations'][number];
+
+/** Filters of GET /v1/inventory; the API takes each list comma-separated. */
+export type InventoryFilter = { skus: string[]; locationIds: string[] };
+
+function inventoryQuery(filter: InventoryFilter, extra: Record<string, string> = {}): string {
+  const params = new URLSearchParams(extra);
+  if (filter.skus.length > 0) params.set('sku', filter.skus.join(','));
+  if (filter.locationIds.length > 0) params.set('location_id', filter.locationIds.join(','));
+  const query = params.toString();
+  return query ? `?${query}` : '';
+}
+
+/** The balances list, for `usePaged`. */
+export const inventoryPath = (filter: InventoryFilter) => `/v1/inventory${inventoryQuery(filter)}`;
+
+/** The same balances as a CSV download; the session cookie authenticates a plain link. */
+export const inventoryCsvUrl = (filter: InventoryFilter) =>
+  `/v1/inventory${inventoryQuery(filter, { format: 'csv' })}`;
+
+export const getSkuInventory = (sku: string) =>
+  api<SkuInventory>('GET', `/v1/inventory/${encodeURIComponent(sku)}`);
+
+/** The newest movements of one SKU, newest first. */
+export async function listMovements(sku: string, limit = 50): Promise<InventoryMovement[]> {
+  const query = new URLSearchParams({ sku, limit: String(limit) });
+  return (await api<Schemas['MovementList']>('GET', `/v1/inventory/movements?${query}`)).data;
+}
+
+/** Every location of the tenant: networks are small, and a map or a name lookup needs them all. */
+export async function listAllLocations(): Promise<Location[]> {
+  const all: Location[] = [];
+  let cursor: string | null = null;
+  do {
+    const query: string = cursor ? `&cursor=${encodeURIComponent(cursor)}` : '';
+    const page: Page<Location> = await api<Page<Location>>('GET', `/v1/locations?limit=200${query}`);
+    all.push(...page.data);
+    cursor = page.next_cursor;
+  } while (cursor);
+  return all;
 }

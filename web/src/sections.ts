@@ -22,16 +22,8 @@ export const SECTIONS: Section[] = [
     label: 'Orders',
     pending: 'Orders arrive with the orders module: every order, its lines, status and history.',
   },
-  {
-    id: 'inventory',
-    label: 'Inventory',
-    pending: 'Stock arrives with the inventory module: on hand, reserved and available, per location.',
-  },
-  {
-    id: 'network',
-    label: 'Network',
-    pending: 'Locations and carriers arrive with the network module.',
-  },
+  { id: 'inventory', label: 'Inventory' },
+  { id: 'network', label: 'Network' },
   {
     id: 'integrations',
     label: 'Integrations',
@@ -50,7 +42,23 @@ export const SECTIONS: Section[] = [
   { id: 'users', label: 'Users & keys' },
 ];
 
-export function sectionFromHash(hash: string): Section {
-  const id = hash.replace(/^#\/?/, '');
-  return SECTIONS.find((s) => s.id === id) ?? SECTIONS[0]!;
+/** `#/inventory/TEE-BLK-M`: the section, then what in it (here a SKU), each part URL-encoded. */
+export type HashRoute = { section: Section; rest: string[] };
+
+export function routeFromHash(hash: string): HashRoute {
+  const [id, ...rest] = hash.replace(/^#\/?/, '').split('/');
+  const section = SECTIONS.find((s) => s.id === id);
+  if (!section) return { section: SECTIONS[0]!, rest: [] };
+  return { section, rest: rest.filter(Boolean).map(decodePart) };
 }
+
+function decodePart(part: string): string {
+  try {
+    return decodeURIComponent(part);
+  } catch {
+    return part;
+  }
+}
+
+export const sectionHref = (id: SectionId, ...rest: string[]) =>
+  ['#', id, ...rest.map(encodeURIComponent)].join('/');

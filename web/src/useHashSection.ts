@@ -1,13 +1,13 @@
 import { useEffect, useState } from 'react';
-import { type Section, sectionFromHash } from './sections.ts';
+import { type HashRoute, routeFromHash } from './sections.ts';
 
 /** The section lives in the URL hash, so reload, back/forward and links keep working without a router. */
-export function useHashSection(): Section {
-  const [section, setSection] = useState(() => sectionFromHash(window.location.hash));
+export function useHashSection(): HashRoute {
+  const [route, setRoute] = useState(() => routeFromHash(window.location.hash));
   useEffect(() => {
-    const update = () => setSection(sectionFromHash(window.location.hash));
+    const update = () => setRoute(routeFromHash(window.location.hash));
     window.addEventListener('hashchange', update);
     return () => window.removeEventListener('hashchange', update);
   }, []);
-  return section;
+  return route;
 }

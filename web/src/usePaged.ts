@@ -1,4 +1,4 @@
-import { useCallback, useEffect, useState } from 'react';
+import { useCallback, useEffect, useRef, useState } from 'react';
 import { type ApiError, api, type Page } from './api.ts';
 import { asApiError } from './useLoad.ts';
 
@@ -10,18 +10,28 @@ type Paged<T> = {
   loadMore: () => void;
 };
 
-/** A cursor-paginated list: the first page on mount, the next ones on request. */
+/**
+ * A cursor-paginated list: the first page on mount and whenever `path` (with its filters) changes,
+ * the next ones on request. A page that arrives for a path no longer shown is dropped.
+ */
 export function usePaged<T>(path: string): Paged<T> {
   const [items, setItems] = useState<T[]>([]);
   const [cursor, setCursor] = useState<string | null>(null);
   const [loading, setLoading] = useState(true);
   const [error, setError] = useState<ApiError | null>(null);
+  const current = useRef(path);
+  useEffect(() => {
+    current.current = path;
+  }, [path]);
 
   const fetchPage = useCallback(
-    async (after: string | null, live: () => boolean = () => true) => {
+    async (after: string | null, mounted: () => boolean = () => true) => {
+      const live = () => mounted() && current.current === path;
       setLoading(true);
       try {
-        const url = after ? `${path}?cursor=${encodeURIComponent(after)}` : path;
+        const url = after
+          ? `${path}${path.includes('?') ? '&' : '?'}cursor=${encodeURIComponent(after)}`
+          : path;
         const page = await api<Page<T>>('GET', url);
         if (!live()) return;
         setItems((prev) => (after ? [...prev, ...page.data] : page.data));

@@ -1,27 +1,11 @@
-import { existsSync, mkdirSync } from 'node:fs';
+import { mkdirSync } from 'node:fs';
 import path from 'node:path';
-import { type Browser, type BrowserContext, chromium, type Locator, type Page } from 'playwright-core';
+import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { REPO_ROOT, startServer } from '../../server/test/support.ts';
+import { ADMIN, launchChromium, nav, requireBuildAndChromium, shown, signIn } from './browser.ts';
 
-const DIST_INDEX = path.join(REPO_ROOT, 'web/dist/index.html');
 const SCREENSHOT = path.join(REPO_ROOT, '.tmp/dashboard.png');
-const CHROMIUM = '/usr/bin/chromium';
-const ADMIN = { email: 'admin@demo.orderly.dev', password: 'orderly-demo-admin' };
-
-/** Waits for the element to show, so a slow render fails with the locator's name, not a null. */
-async function shown(locator: Locator): Promise<Locator> {
-  await locator.waitFor({ state: 'visible', timeout: 10_000 });
-  return locator;
-}
-
-const nav = (page: Page) => page.getByRole('navigation', { name: 'Sections' });
-
-async function signIn(page: Page, email: string, password: string) {
-  await (await shown(page.getByLabel('Email'))).fill(email);
-  await page.getByLabel('Password').fill(password);
-  await page.getByRole('button', { name: 'Sign in' }).click();
-}
 
 describe('dashboard in a real browser', () => {
   let server: Awaited<ReturnType<typeof startServer>>;
@@ -31,27 +15,9 @@ describe('dashboard in a real browser', () => {
   const pageErrors: string[] = [];
 
   beforeAll(async () => {
-    // The server only serves the dashboard when the build exists; skipping would hide a broken setup.
-    if (!existsSync(DIST_INDEX)) {
-      throw new Error(`${DIST_INDEX} is missing: run \`npm run build --workspace web\` before this test.`);
-    }
-    if (!existsSync(CHROMIUM)) {
-      throw new Error(`${CHROMIUM} is missing: install it with \`apt-get install -y chromium\`.`);
-    }
+    requireBuildAndChromium();
     server = await startServer();
-    browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      args: [
-        '--headless',
-        '--no-sandbox',
-        '--disable-gpu',
-        '--disable-quic',
-        '--no-first-run',
-        '--disable-background-networking',
-        '--disable-component-update',
-        '--disable-sync',
-      ],
-    });
+    browser = await launchChromium();
     context = await browser.newContext({ baseURL: server.baseUrl, viewport: { width: 1280, height: 800 } });
     page = await context.newPage();
     page.on('pageerror', (err) => pageErrors.push(err.message));
