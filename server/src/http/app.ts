@@ -12,7 +12,7 @@ import { networkRoutes } from '../modules/network/routes.ts';
 import { tenancyRoutes } from '../modules/tenancy/routes.ts';
 import { checkHealth, type WorkerState } from '../system/health.ts';
 import type { AppEnv, Deps } from './context.ts';
-import { authenticate, observe, rateLimit, transaction } from './middleware.ts';
+import { authenticate, emptyBodyIsNoBody, observe, rateLimit, transaction } from './middleware.ts';
 import { AppError, fieldErrors, problemBody } from './problem.ts';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
@@ -91,6 +91,7 @@ export function createApp(deps: Deps, workers: WorkerState) {
       },
     }),
   );
+  app.use('/v1/*', emptyBodyIsNoBody);
   app.use('/v1/*', authenticate(deps.pool));
   app.use('/v1/*', rateLimit(deps.config.rateLimitPerSecond));
   app.use('/v1/*', transaction(deps.pool));

@@ -41,6 +41,19 @@ export const observe = (deps: Deps) =>
     else log.info(line, 'request');
   });
 
+/**
+ * Many clients send `Content-Type: application/json` with an empty body on a POST that needs
+ * none (`…/void`); that is no body, not malformed JSON.
+ */
+export const emptyBodyIsNoBody = createMiddleware<AppEnv>(async (c, next) => {
+  if (c.req.header('content-length') === '0' && c.req.header('content-type') !== undefined) {
+    const headers = new Headers(c.req.raw.headers);
+    headers.delete('content-type');
+    c.req.raw = new Request(c.req.raw.url, { method: c.req.raw.method, headers });
+  }
+  await next();
+});
+
 /** Resolves the caller from a bearer key or the session cookie; routes decide what they need. */
 export const authenticate = (pool: Pool) =>
   createMiddleware<AppEnv>(async (c, next) => {
