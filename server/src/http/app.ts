@@ -9,6 +9,7 @@ import { catalogRoutes } from '../modules/catalog/routes.ts';
 import { eventRoutes } from '../modules/events/routes.ts';
 import { inventoryRoutes } from '../modules/inventory/routes.ts';
 import { networkRoutes } from '../modules/network/routes.ts';
+import { sourcingRoutes } from '../modules/sourcing/routes.ts';
 import { tenancyRoutes } from '../modules/tenancy/routes.ts';
 import { checkHealth, type WorkerState } from '../system/health.ts';
 import type { AppEnv, Deps } from './context.ts';
@@ -112,6 +113,7 @@ export function createApp(deps: Deps, workers: WorkerState) {
   networkRoutes(app, deps);
   catalogRoutes(app, deps);
   inventoryRoutes(app, deps);
+  sourcingRoutes(app, deps);
 
   const HealthSchema = z
     .object({

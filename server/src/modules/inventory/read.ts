@@ -130,6 +130,33 @@ export async function availability(
   });
 }
 
+/**
+ * What the sourcing planner may promise, per SKU and location: `available` already excludes
+ * reserved and safety stock. `channel_caps` is what the channel's pool still lets it take of a
+ * SKU (absent: no pool, no cap). Locations are not filtered here; the network snapshot holds
+ * only active ones, so the planner never looks at the rest.
+ */
+export async function sellableSnapshot(db: Queryable, tenantId: string, skus: string[], channel?: string) {
+  const { rows } = await db.query<{ sku: string; location_id: string; available: number }>(
+    `select sku, location_id, available from inventory_balances
+     where tenant_id = $1 and sku = any($2) and available > 0 order by sku, location_id`,
+    [tenantId, [...new Set(skus)]],
+  );
+  const sellable: Record<string, Record<string, number>> = {};
+  for (const r of rows) {
+    sellable[r.sku] ??= {};
+    sellable[r.sku]![r.location_id] = r.available;
+  }
+  const channel_caps: Record<string, number> = {};
+  if (channel) {
+    for (const pool of await store.listChannelPools(db, tenantId, channel)) {
+      if (!skus.includes(pool.sku)) continue;
+      channel_caps[pool.sku] = Math.max(0, (await store.poolLimit(db, tenantId, pool)) - pool.reserved);
+    }
+  }
+  return { sellable, channel_caps };
+}
+
 /** "Why did I go from 10 to 8": every movement of a SKU, newest first, with its cause. */
 export async function listMovements(
   db: Queryable,

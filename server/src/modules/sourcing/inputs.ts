@@ -1,0 +1,126 @@
+import type { Queryable } from '../../db/pool.ts';
+import { AppError, type FieldError } from '../../http/problem.ts';
+import { findBundles, findProducts } from '../catalog/service.ts';
+import { sellableSnapshot } from '../inventory/read.ts';
+import { networkSnapshot } from '../network/service.ts';
+import { type PresetName, presetPolicy, type SourcingPolicy } from './policy.ts';
+import type { PlanLine, PlanNetwork, StockSnapshot } from './types.ts';
+
+/**
+ * Everything the pure planner needs, read from the database in a handful of queries: the
+ * network snapshot, each line's unit weight and dimensions, and sellable stock.
+ *
+ * Not read (yet): today's load per location (no orders exist to count until the orders module
+ * lands, so `daily_order_capacity` is not enforced from here), and incoming stock for pre-orders
+ * (transfers carry no per-line expected date the planner could promise), so units no location
+ * holds are backordered.
+ */
+export type SourcingInputs = {
+  lines: PlanLine[];
+  network: PlanNetwork;
+  stock: StockSnapshot;
+};
+
+/**
+ * Order lines as the planner needs them: each unit's weight and dimensions from the catalog. A
+ * bundle is planned as its components (it has no stock of its own), so plan lines name the
+ * components; the same component from two lines is merged by the planner.
+ */
+export async function planLines(
+  db: Queryable,
+  tenantId: string,
+  lines: readonly { sku: string; quantity: number }[],
+): Promise<PlanLine[]> {
+  const skus = lines.map((l) => l.sku);
+  const bundles = await findBundles(db, tenantId, skus);
+  const componentSkus = [...bundles.values()].flatMap((b) => b.components.map((c) => c.sku));
+  const products = await findProducts(db, tenantId, [...skus, ...componentSkus]);
+  const errors: FieldError[] = [];
+  lines.forEach((l, i) => {
+    const path = `body.lines[${i}].sku`;
+    const item = products.get(l.sku) ?? bundles.get(l.sku);
+    if (!item) errors.push({ path, message: `No product or bundle has SKU ${l.sku}.` });
+    else if (!item.active) errors.push({ path, message: `${l.sku} is retired and cannot be sold.` });
+  });
+  const first = errors[0];
+  if (first) throw new AppError('validation-error', `${first.path}: ${first.message}`, { errors });
+  const unit = (sku: string, quantity: number): PlanLine => {
+    const p = products.get(sku)!;
+    return { sku, quantity, weight_lb: p.weight_lb, dims_in: p.dimensions };
+  };
+  return lines.flatMap((l) => {
+    const bundle = bundles.get(l.sku);
+    // Components are products by construction (the catalog checks them when a bundle is saved).
+    return bundle
+      ? bundle.components.map((c) => unit(c.sku, c.quantity * l.quantity))
+      : [unit(l.sku, l.quantity)];
+  });
+}
+
+export async function stockFor(
+  db: Queryable,
+  tenantId: string,
+  lines: readonly PlanLine[],
+  channel: string | undefined,
+): Promise<StockSnapshot> {
+  return sellableSnapshot(
+    db,
+    tenantId,
+    lines.map((l) => l.sku),
+    channel,
+  );
+}
+
+export async function sourcingInputs(
+  db: Queryable,
+  tenantId: string,
+  lines: readonly { sku: string; quantity: number }[],
+  channel: string | undefined,
+): Promise<SourcingInputs> {
+  const planned = await planLines(db, tenantId, lines);
+  const snapshot = await networkSnapshot(db, tenantId);
+  const stock = await stockFor(db, tenantId, planned, channel);
+  return { lines: planned, network: { locations: snapshot.locations, services: snapshot.services }, stock };
+}
+
+// ── policy storage ───────────────────────────────────────────────────────────────────────────
+
+export type StoredPolicy = Omit<SourcingPolicy, 'name'> & { preset: PresetName };
+export const DEFAULT_PRESET: PresetName = 'balanced';
+
+export function defaultPolicy(): StoredPolicy {
+  const { name: _n, ...rest } = presetPolicy(DEFAULT_PRESET);
+  return { preset: DEFAULT_PRESET, ...rest };
+}
+
+/** The tenant's policy, or the default preset (with `updated_at: null`) when none is stored. */
+export async function loadPolicy(db: Queryable, tenantId: string) {
+  const { rows } = await db.query<{ policy: StoredPolicy; updated_at: Date }>(
+    'select policy, updated_at from sourcing_policies where tenant_id = $1',
+    [tenantId],
+  );
+  const row = rows[0];
+  return row
+    ? { ...row.policy, updated_at: row.updated_at.toISOString() }
+    : { ...defaultPolicy(), updated_at: null as string | null };
+}
+
+export async function savePolicy(db: Queryable, tenantId: string, policy: StoredPolicy) {
+  const { rows } = await db.query<{ updated_at: Date }>(
+    `insert into sourcing_policies (tenant_id, policy) values ($1, $2)
+     on conflict (tenant_id) do update set policy = excluded.policy, updated_at = now()
+     returning updated_at`,
+    [tenantId, JSON.stringify(policy)],
+  );
+  return { ...policy, updated_at: rows[0]!.updated_at.toISOString() };
+}
+
+/**
+ * The policy the planner runs with. A preset named per request swaps in that preset's weights
+ * only: allow_split, max_shipments, budget and cost ceiling are the tenant's constraints.
+ */
+export function plannerPolicy(stored: StoredPolicy, preset?: PresetName): SourcingPolicy {
+  const { preset: storedPreset, weights, ...constraints } = stored;
+  if (preset && preset !== storedPreset) return presetPolicy(preset, constraints);
+  return presetPolicy(storedPreset, { ...constraints, weights });
+}
