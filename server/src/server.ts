@@ -8,6 +8,7 @@ import { createDemo, DEMO_ADMIN, DEMO_TENANT_ID, hasAnyTenant } from './demo.ts'
 import { createApp } from './http/app.ts';
 import type { Deps } from './http/context.ts';
 import { createLogger, type Logger } from './logger.ts';
+import { stopStreams } from './modules/events/stream.ts';
 import { ensureApiKey } from './modules/tenancy/service.ts';
 import { createMetrics } from './system/metrics.ts';
 import { startWorkers } from './workflows/runtime.ts';
@@ -105,6 +106,8 @@ export async function run(mode: Mode, overrides: Partial<Config> = {}) {
         server.once('error', reject);
       });
       stops.push(() => new Promise<void>((resolve) => server.close(() => resolve())));
+      // Runs before the server closes (stops run in reverse): open event streams would hold it open.
+      stops.push(() => stopStreams(pool));
       const url = `http://localhost:${config.port}`;
       log.info({ url }, 'Orderly is up');
       announce(url, newKey);

@@ -34,3 +34,18 @@ export const EventPage = z
     next_after: z.number().int().openapi({ description: 'Pass as `after` to read on' }),
   })
   .openapi('EventPage');
+
+export const EventStreamQuery = z.object({
+  after: z.coerce.number().int().min(0).optional().openapi({
+    description: 'Start after this sequence number (the `Last-Event-ID` header, when sent, takes precedence)',
+  }),
+  types: EventListQuery.shape.types,
+});
+
+export const EventStreamHeaders = z.object({
+  'last-event-id': z
+    .string()
+    .regex(/^\d{1,15}$/, 'must be a sequence number')
+    .optional()
+    .openapi({ description: 'Sent by EventSource on reconnect: resume after this sequence number' }),
+});

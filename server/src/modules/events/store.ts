@@ -50,3 +50,12 @@ export async function listEvents(
   );
   return rows.map((r) => ({ ...r, created_at: r.created_at.toISOString() }));
 }
+
+/** The tenant's highest numbered event, 0 when none: where a stream with no cursor starts. */
+export async function latestSeq(db: Queryable, tenantId: string): Promise<number> {
+  const { rows } = await db.query<{ seq: number | null }>(
+    'select max(seq) as seq from events where tenant_id = $1 and seq is not null',
+    [tenantId],
+  );
+  return rows[0]?.seq ?? 0;
+}
