@@ -186,5 +186,12 @@ describe('network snapshot', () => {
     expect(transitDaysFor(svc!, zone.zone)).toBe(5);
     expect(isDeliveryDay('2026-11-28', svc!)).toBe(true);
     expect(isDeliveryDay('2026-11-26', svc!)).toBe(false);
+
+    // For one destination the snapshot carries only that ZIP3's zone, with the same answer.
+    const forLa = await networkSnapshot(env.pool, t.tenant_id, '90001');
+    expect(Object.keys(forLa.locations[0]!.zones)).toEqual(['900']);
+    expect(zoneInSnapshot(forLa.locations[0]!, '90001')).toEqual(zone);
+    const abroad = await networkSnapshot(env.pool, t.tenant_id, 'M5V 2T6');
+    expect(abroad.locations[0]!.zones).toEqual({});
   });
 });

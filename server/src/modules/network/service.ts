@@ -208,12 +208,22 @@ export async function zoneFor(
 }
 
 /** Active locations (with zone tables) and active carrier services, for the planner. */
-export async function networkSnapshot(db: Queryable, tenantId: string): Promise<NetworkSnapshot> {
+/**
+ * With `destinationPostal`, each location's zone table holds only the row for that destination's
+ * ZIP3: an order or a checkout needs no other, and the full tables are ~900 rows per location.
+ */
+export async function networkSnapshot(
+  db: Queryable,
+  tenantId: string,
+  destinationPostal?: string,
+): Promise<NetworkSnapshot> {
   const locations = await store.listActiveLocations(db, tenantId);
+  const onlyZip3 = destinationPostal === undefined ? undefined : (zip3Of(destinationPostal) ?? '');
   const zones = await store.zoneTables(
     db,
     tenantId,
     locations.map((l) => l.location_id),
+    onlyZip3,
   );
   const services = await store.listActiveServices(db, tenantId);
   return {

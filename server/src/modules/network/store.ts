@@ -228,13 +228,13 @@ export async function listActiveLocations(db: Queryable, tenantId: string) {
 }
 
 /** Zone tables of the given locations, grouped by location. */
-export async function zoneTables(db: Queryable, tenantId: string, locationIds: string[]) {
+export async function zoneTables(db: Queryable, tenantId: string, locationIds: string[], onlyZip3?: string) {
   const tables = new Map<string, Record<string, ZoneEntry>>(locationIds.map((id) => [id, {}]));
   if (locationIds.length === 0) return tables;
   const { rows } = await db.query(
     `select location_id, zip3, zone, distance_miles from location_zones
-     where tenant_id = $1 and location_id = any($2::text[])`,
-    [tenantId, locationIds],
+     where tenant_id = $1 and location_id = any($2::text[]) and ($3::text is null or zip3 = $3)`,
+    [tenantId, locationIds, onlyZip3 ?? null],
   );
   for (const r of rows)
     tables.get(r.location_id)![r.zip3] = { zone: r.zone, distance_miles: r.distance_miles };

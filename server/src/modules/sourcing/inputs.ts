@@ -76,9 +76,10 @@ export async function sourcingInputs(
   tenantId: string,
   lines: readonly { sku: string; quantity: number }[],
   channel: string | undefined,
+  destinationPostal?: string,
 ): Promise<SourcingInputs> {
   const planned = await planLines(db, tenantId, lines);
-  const snapshot = await networkSnapshot(db, tenantId);
+  const snapshot = await networkSnapshot(db, tenantId, destinationPostal);
   const stock = await stockFor(db, tenantId, planned, channel);
   return { lines: planned, network: { locations: snapshot.locations, services: snapshot.services }, stock };
 }

@@ -35,7 +35,13 @@ const asOf = (now: string | undefined) => (now ? new Date(now) : new Date());
 
 /** A plan for any order payload; reads, never writes. */
 export async function dryRunPlan(db: Queryable, tenantId: string, input: PlanRequest) {
-  const inputs = await sourcingInputs(db, tenantId, input.lines, input.channel);
+  const inputs = await sourcingInputs(
+    db,
+    tenantId,
+    input.lines,
+    input.channel,
+    input.destination.postal_code,
+  );
   const policy = plannerPolicy(await loadPolicy(db, tenantId), input.policy);
   return plan(
     {
@@ -61,7 +67,13 @@ const LEVEL_ORDER: ServiceLevel[] = ['same_day', 'overnight', 'two_day', 'ground
  */
 export async function promiseOptions(db: Queryable, tenantId: string, input: PromiseRequest) {
   const now = asOf(input.now);
-  const inputs = await sourcingInputs(db, tenantId, input.lines, input.channel);
+  const inputs = await sourcingInputs(
+    db,
+    tenantId,
+    input.lines,
+    input.channel,
+    input.destination.postal_code,
+  );
   const policy = plannerPolicy(await loadPolicy(db, tenantId));
   const services = new Map(inputs.network.services.map((s) => [s.service_id, s]));
   const levels = LEVEL_ORDER.filter((l) => inputs.network.services.some((s) => s.service_level === l));
@@ -149,7 +161,13 @@ export async function commitPlan(
 ): Promise<CommitResult> {
   const now = input.now ?? new Date();
   // Weights, the network and the policy do not move under an order the way stock does: read once.
-  const inputs = await sourcingInputs(db, tenantId, input.lines, input.channel);
+  const inputs = await sourcingInputs(
+    db,
+    tenantId,
+    input.lines,
+    input.channel,
+    input.destination.postal_code,
+  );
   const policy = plannerPolicy(await loadPolicy(db, tenantId), input.policy);
   const order = {
     lines: inputs.lines,
