@@ -272,7 +272,7 @@ const { rows: zoneRows } = await pool.query<{ n: number }>(
 const stepRows: Record<string, string | number>[] = [
   { step: 'planLines (catalog, bundles)', ...(await serial(() => planLines(pool, DEMO_TENANT_ID, cart))) },
   {
-    step: `networkSnapshot (${snapshot.locations.length} locations, 1 of ${zoneRows[0]!.n} zone rows each)`,
+    step: `networkSnapshot (${snapshot.locations.length} locations; the destination row of ${zoneRows[0]!.n} zone rows)`,
     ...(await serial(() => networkSnapshot(pool, DEMO_TENANT_ID, '10001'))),
   },
   {
