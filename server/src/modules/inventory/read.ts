@@ -36,7 +36,6 @@ export async function listBalances(
 }
 
 export const balanceCursor = (b: Balance) => `${b.sku}\u0000${b.location_id}`;
-export type BalanceRow = Balance;
 
 /** One SKU everywhere: totals and each location with its type (seed 000's getGlobalInventory). */
 export async function globalInventory(db: Queryable, tenantId: string, sku: string) {

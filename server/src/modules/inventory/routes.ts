@@ -3,6 +3,7 @@ import type { AppEnv, Deps } from '../../http/context.ts';
 import { csvDownload } from '../../http/csv.ts';
 import { decodeCursor, PageQuery, pageOf, toPage } from '../../http/pagination.ts';
 import { defineRoute, existsFirst, json, jsonBody } from '../../http/route.ts';
+import type { Balance } from './ledger.ts';
 import * as read from './read.ts';
 import { getReservation, reserve, reserveFailure, setChannelPool, settle } from './reservations.ts';
 import {
@@ -94,7 +95,7 @@ export function inventoryRoutes(app: OpenAPIHono<AppEnv>, _deps: Deps) {
           c,
           'inventory.csv',
           [...columns],
-          (b: read.BalanceRow) => columns.map((k) => b[k]),
+          (b: Balance) => columns.map((k) => b[k]),
           async (after, limit) => {
             const rows = await read.listBalances(c.var.db, tenantId, filter, after, limit);
             return { rows, last: rows.length ? read.balanceCursor(rows.at(-1)!) : undefined };

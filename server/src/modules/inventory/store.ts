@@ -234,28 +234,31 @@ export async function insertTransfer(
   );
 }
 
+// A transfer with its lines in one query, for one transfer or a page of them.
+const TRANSFERS_SQL = `
+  select t.*, (select coalesce(json_agg(json_build_object('sku', l.sku, 'quantity', l.quantity,
+            'shipped', l.shipped, 'received', l.received, 'lost', l.lost) order by l.sku), '[]')
+          from transfer_lines l where l.tenant_id = t.tenant_id and l.transfer_id = t.transfer_id) as lines
+  from transfers t`;
+
+const toTransfer = (t: Record<string, unknown>): Transfer => ({
+  transfer_id: t.transfer_id as string,
+  source_location_id: t.source_location_id as string,
+  destination_location_id: t.destination_location_id as string,
+  status: t.status as Transfer['status'],
+  reference: t.reference as string | null,
+  expected_at: iso(t.expected_at as Date | null),
+  created_at: (t.created_at as Date).toISOString(),
+  updated_at: (t.updated_at as Date).toISOString(),
+  lines: t.lines as Transfer['lines'],
+});
+
 export async function findTransfer(db: Queryable, tenantId: string, transferId: string, forUpdate = false) {
-  const head = await db.query(
-    `select * from transfers where tenant_id = $1 and transfer_id = $2 ${forUpdate ? 'for update' : ''}`,
+  const { rows } = await db.query(
+    `${TRANSFERS_SQL} where t.tenant_id = $1 and t.transfer_id = $2 ${forUpdate ? 'for update of t' : ''}`,
     [tenantId, transferId],
   );
-  const t = head.rows[0];
-  if (!t) return undefined;
-  const lines = await db.query(
-    `select sku, quantity, shipped, received, lost from transfer_lines where tenant_id = $1 and transfer_id = $2 order by sku`,
-    [tenantId, transferId],
-  );
-  return {
-    transfer_id: t.transfer_id,
-    source_location_id: t.source_location_id,
-    destination_location_id: t.destination_location_id,
-    status: t.status,
-    reference: t.reference,
-    expected_at: iso(t.expected_at),
-    created_at: t.created_at.toISOString(),
-    updated_at: t.updated_at.toISOString(),
-    lines: lines.rows,
-  } satisfies Transfer;
+  return rows[0] ? toTransfer(rows[0]) : undefined;
 }
 
 export async function listTransfers(
@@ -265,14 +268,12 @@ export async function listTransfers(
   after: string | undefined,
   limit: number,
 ) {
-  const { rows } = await db.query<{ transfer_id: string }>(
-    `select transfer_id from transfers where tenant_id = $1 and ($2::text is null or status = $2)
-       and ($3::text is null or transfer_id > $3) order by transfer_id limit $4`,
+  const { rows } = await db.query(
+    `${TRANSFERS_SQL} where t.tenant_id = $1 and ($2::text is null or t.status = $2)
+       and ($3::text is null or t.transfer_id > $3) order by t.transfer_id limit $4`,
     [tenantId, status ?? null, after ?? null, limit],
   );
-  const out: Transfer[] = [];
-  for (const r of rows) out.push((await findTransfer(db, tenantId, r.transfer_id))!);
-  return out;
+  return rows.map(toTransfer);
 }
 
 export async function updateTransfer(
