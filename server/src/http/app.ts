@@ -9,6 +9,7 @@ import { catalogRoutes } from '../modules/catalog/routes.ts';
 import { eventRoutes } from '../modules/events/routes.ts';
 import { inventoryRoutes } from '../modules/inventory/routes.ts';
 import { networkRoutes } from '../modules/network/routes.ts';
+import { orderRoutes } from '../modules/orders/routes.ts';
 import { sourcingRoutes } from '../modules/sourcing/routes.ts';
 import { tenancyRoutes } from '../modules/tenancy/routes.ts';
 import { checkHealth, type WorkerState } from '../system/health.ts';
@@ -114,6 +115,7 @@ export function createApp(deps: Deps, workers: WorkerState) {
   catalogRoutes(app, deps);
   inventoryRoutes(app, deps);
   sourcingRoutes(app, deps);
+  orderRoutes(app, deps);
 
   const HealthSchema = z
     .object({

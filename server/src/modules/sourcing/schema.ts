@@ -5,11 +5,11 @@ import { MAX_SHIPMENTS_LIMIT, PRESETS } from './policy.ts';
 
 /** Request and answer shapes of the sourcing routes. */
 
-const Sku = z
+export const Sku = z
   .string()
   .regex(/^[A-Za-z0-9._-]{1,64}$/, 'A SKU is 1-64 letters, digits, dots, dashes or underscores.')
   .openapi({ example: 'MUG-ENAMEL-WHT' });
-const Channel = z
+export const Channel = z
   .string()
   .regex(/^[a-z0-9_-]{1,50}$/, 'A channel is 1-50 lowercase letters, digits, - or _.');
 export const PresetSchema = z.enum(PRESETS);
@@ -26,6 +26,16 @@ const OrderLineSchema = z.strictObject({
 const US_ZIP = /^\d{5}(-\d{4})?$/;
 const CA_POSTAL = /^[A-Z]\d[A-Z] ?\d[A-Z]\d$/;
 
+export function checkPostalCode(d: { country: string; postal_code: string }, ctx: z.RefinementCtx) {
+  const bad = (message: string) => ctx.addIssue({ code: 'custom', path: ['postal_code'], message });
+  if (d.country === 'US') {
+    if (!US_ZIP.test(d.postal_code)) bad('A US ZIP code: 5 digits, optionally -4 more, e.g. "10001".');
+    else if (!zip3Centroids().has(zip3Of(d.postal_code)!)) bad('Not a known US ZIP code prefix.');
+  } else if (d.country === 'CA' && !CA_POSTAL.test(d.postal_code)) {
+    bad('A Canadian postal code, e.g. "M5V 3L9".');
+  }
+}
+
 /**
  * A US ZIP must have a known 3-digit prefix (zones are looked up by it); a Canadian code must
  * look like one. Other countries are accepted as they are: no location reaches them yet.
@@ -38,18 +48,10 @@ export const DestinationSchema = z
     line1: z.string().trim().min(1).max(200).optional(),
     city: z.string().trim().min(1).max(100).optional(),
   })
-  .superRefine((d, ctx) => {
-    const bad = (message: string) => ctx.addIssue({ code: 'custom', path: ['postal_code'], message });
-    if (d.country === 'US') {
-      if (!US_ZIP.test(d.postal_code)) bad('A US ZIP code: 5 digits, optionally -4 more, e.g. "10001".');
-      else if (!zip3Centroids().has(zip3Of(d.postal_code)!)) bad('Not a known US ZIP code prefix.');
-    } else if (d.country === 'CA' && !CA_POSTAL.test(d.postal_code)) {
-      bad('A Canadian postal code, e.g. "M5V 3L9".');
-    }
-  })
+  .superRefine(checkPostalCode)
   .openapi('Destination');
 
-const Now = z.iso
+export const Now = z.iso
   .datetime({ offset: true, message: 'An ISO 8601 date-time, e.g. "2026-11-23T17:47:00Z".' })
   .optional()
   .openapi({ description: 'Plan as of this moment instead of now (for what-if questions)' });

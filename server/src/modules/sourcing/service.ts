@@ -132,6 +132,8 @@ export type CommitInput = {
   reference?: string | undefined;
   now?: Date | undefined;
   policy?: PresetName | undefined;
+  /** Plan among these locations only (a person routing an order to a location). */
+  location_ids?: readonly string[] | undefined;
 };
 
 export type CommitResult = {
@@ -139,6 +141,8 @@ export type CommitResult = {
   /** The one reservation holding every shipped unit of `plan`; null when nothing ships. */
   reservation: Reservation | null;
   attempts: number;
+  /** Stock kept moving under every attempt: the plan is all backorder though stock may exist. */
+  gave_up: boolean;
 };
 
 let savepointSeq = 0;
@@ -169,6 +173,10 @@ export async function commitPlan(
     input.destination.postal_code,
   );
   const policy = plannerPolicy(await loadPolicy(db, tenantId), input.policy);
+  const only = input.location_ids;
+  const network = only
+    ? { ...inputs.network, locations: inputs.network.locations.filter((l) => only.includes(l.location_id)) }
+    : inputs.network;
   const order = {
     lines: inputs.lines,
     destination: input.destination,
@@ -179,12 +187,12 @@ export async function commitPlan(
   let last: Plan | undefined;
   for (let attempt = 1; attempt <= Math.max(1, max_attempts); attempt++) {
     if (attempt > 1) stock = await stockFor(db, tenantId, inputs.lines, input.channel);
-    const p = plan(order, inputs.network, stock, policy, now);
+    const p = plan(order, network, stock, policy, now);
     last = p;
     const lines = p.shipments.flatMap((s) =>
       s.lines.map((l) => ({ sku: l.sku, location_id: s.location_id, quantity: l.quantity })),
     );
-    if (lines.length === 0) return { plan: p, reservation: null, attempts: attempt };
+    if (lines.length === 0) return { plan: p, reservation: null, attempts: attempt, gave_up: false };
     const savepoint = `sourcing_commit_${++savepointSeq}`;
     await db.query(`savepoint ${savepoint}`);
     let outcome: ReserveOutcome;
@@ -200,12 +208,17 @@ export async function commitPlan(
     }
     if (outcome.ok) {
       await db.query(`release savepoint ${savepoint}`);
-      return { plan: p, reservation: outcome.reservation, attempts: attempt };
+      return { plan: p, reservation: outcome.reservation, attempts: attempt, gave_up: false };
     }
     // Stock or the channel's pool moved since the snapshot: undo everything, look again.
     await db.query(`rollback to savepoint ${savepoint}`);
   }
-  return { plan: allBackordered(last!), reservation: null, attempts: Math.max(1, max_attempts) };
+  return {
+    plan: allBackordered(last!),
+    reservation: null,
+    attempts: Math.max(1, max_attempts),
+    gave_up: true,
+  };
 }
 
 /** The plan with nothing shipped: every unit becomes a backorder; the explanation says why. */

@@ -1,0 +1,214 @@
+import type { Queryable } from '../../db/pool.ts';
+import type { Actor } from '../../http/context.ts';
+import { AppError, type FieldError } from '../../http/problem.ts';
+import { findBundles, findProducts } from '../catalog/service.ts';
+import { settle } from '../inventory/reservations.ts';
+import { commitPlan } from '../sourcing/service.ts';
+import type { Plan } from '../sourcing/types.ts';
+import {
+  type Bom,
+  derived,
+  distribute,
+  excess,
+  needs,
+  needsBySku,
+  openUnits,
+  type Release,
+  recount,
+  withoutReleases,
+} from './allocation.ts';
+import type { AuditEntry, OrderRecord } from './store.ts';
+import * as store from './store.ts';
+
+/**
+ * Each line's bill of materials, checking every SKU is a sellable product or bundle. Errors name
+ * the line (`body.lines[i].sku`) as the caller sent it.
+ */
+export async function bomsFor(
+  db: Queryable,
+  tenantId: string,
+  lines: readonly { line_no: number; sku: string }[],
+  path = (i: number) => `body.lines[${i}].sku`,
+): Promise<Map<number, Bom>> {
+  const skus = [...new Set(lines.map((l) => l.sku))];
+  const bundles = await findBundles(db, tenantId, skus);
+  const products = await findProducts(
+    db,
+    tenantId,
+    skus.filter((s) => !bundles.has(s)),
+  );
+  const errors: FieldError[] = [];
+  const boms = new Map<number, Bom>();
+  lines.forEach((l, i) => {
+    const bundle = bundles.get(l.sku);
+    const item = bundle ?? products.get(l.sku);
+    if (!item) errors.push({ path: path(i), message: `No product or bundle has SKU ${l.sku}.` });
+    else if (!item.active) errors.push({ path: path(i), message: `${l.sku} is retired and cannot be sold.` });
+    boms.set(
+      l.line_no,
+      bundle ? bundle.components.map((c) => ({ sku: c.sku, per: c.quantity })) : [{ sku: l.sku, per: 1 }],
+    );
+  });
+  const first = errors[0];
+  if (first) throw new AppError('validation-error', `${first.path}: ${first.message}`, { errors });
+  return boms;
+}
+
+// Reasons that no stock arriving later can change: only a person (new address, new location) can.
+const UNROUTABLE = new Set([
+  'inactive',
+  'not_serving_region',
+  'no_zone',
+  'no_working_day',
+  'no_service_for_level',
+]);
+
+export type RouteOptions = {
+  trigger: 'capture' | 'reroute' | 'manual' | 'address_change' | 'backorder_release';
+  reason?: string | undefined;
+  location_id?: string | undefined;
+  now?: Date | undefined;
+  /** Log and change nothing unless some stock was reserved (backorder release polls with this). */
+  only_if_reserved?: boolean | undefined;
+};
+
+/**
+ * Plans and reserves every open unit of the order not yet allocated, in the caller's transaction,
+ * and records the routing (the plan with its explanation) in the order's routing log. Units the
+ * plan cannot ship stay backordered; when nothing could ship, the order's failure says why.
+ */
+export async function routeOpenUnits(
+  db: Queryable,
+  tenantId: string,
+  actor: Actor,
+  order: OrderRecord,
+  boms: ReadonlyMap<number, Bom>,
+  opts: RouteOptions,
+): Promise<{ order: OrderRecord; plan: Plan | null; audit: AuditEntry[] }> {
+  const wanted = needs(order.lines, boms);
+  if (wanted.length === 0) return { order, plan: null, audit: [] };
+  const result = await commitPlan(db, tenantId, actor, {
+    lines: needsBySku(wanted),
+    destination: order.shipping_address,
+    service_level: order.service_level,
+    channel: order.channel,
+    reference: order.order_id,
+    now: opts.now,
+    location_ids: opts.location_id ? [opts.location_id] : undefined,
+  });
+  if (opts.only_if_reserved && !result.reservation) return { order, plan: result.plan, audit: [] };
+  const routingNo = await store.insertRouting(
+    db,
+    tenantId,
+    order.order_id,
+    {
+      trigger: opts.trigger,
+      reason: opts.reason ?? null,
+      plan: result.plan,
+      reservation_id: result.reservation?.reservation_id ?? null,
+      attempts: result.attempts,
+    },
+    actor,
+  );
+  const added = result.reservation
+    ? distribute(wanted, result.plan.shipments, result.reservation.reservation_id, routingNo)
+    : [];
+  await store.addAllocations(db, tenantId, order.order_id, added);
+  const lines = order.lines.map((l) =>
+    recount(
+      { ...l, allocations: [...l.allocations, ...added.filter((a) => a.line_no === l.line_no)] },
+      boms.get(l.line_no)!,
+    ),
+  );
+  let next: OrderRecord = { ...order, lines };
+  next = { ...next, ...derived(next), ...failureOf(next, result) };
+  const shippedUnits = added.reduce((s, a) => s + a.quantity, 0);
+  const audit: AuditEntry = {
+    type: 'routed',
+    note: opts.reason ?? null,
+    data: {
+      routing_no: routingNo,
+      trigger: opts.trigger,
+      locations: [...new Set(added.map((a) => a.location_id))],
+      units_allocated: shippedUnits,
+      units_waiting: lines.reduce((s, l) => s + l.backordered, 0),
+      promised_delivery_date: next.promised_delivery_date,
+      why: result.plan.explanation.why,
+    },
+  };
+  return { order: next, plan: result.plan, audit: [audit] };
+}
+
+function failureOf(
+  o: OrderRecord,
+  result: { plan: Plan; gave_up: boolean },
+): Pick<OrderRecord, 'failure' | 'failure_reason'> {
+  const allocated = o.lines.some((l) => l.allocated > 0);
+  if (allocated || o.lines.every((l) => l.backordered === 0)) return { failure: null, failure_reason: null };
+  if (result.gave_up) {
+    return {
+      failure: 'allocation_failed',
+      failure_reason: 'Stock kept moving while this order was being reserved; route it again.',
+    };
+  }
+  const candidates = result.plan.explanation.candidates;
+  const unroutable = candidates.every((c) => c.status === 'excluded' && UNROUTABLE.has(c.reason));
+  if (unroutable) {
+    const reasons = [...new Set(candidates.map((c) => (c.status === 'excluded' ? c.reason : '')))];
+    return {
+      failure: 'routing_failed',
+      failure_reason:
+        candidates.length === 0
+          ? 'No location may ship this order.'
+          : `No location can ship to this address at this service level (${reasons.join(', ')}).`,
+    };
+  }
+  return { failure: null, failure_reason: null };
+}
+
+/**
+ * Gives back reserved stock: voids `releases` on their reservations and takes them off the
+ * order's allocations. The caller recounts the lines.
+ */
+export async function releaseAllocations(
+  db: Queryable,
+  tenantId: string,
+  actor: Actor,
+  order: OrderRecord,
+  releases: readonly Release[],
+): Promise<OrderRecord> {
+  if (releases.length === 0) return order;
+  const byReservation = new Map<string, Release[]>();
+  for (const r of releases)
+    byReservation.set(r.reservation_id, [...(byReservation.get(r.reservation_id) ?? []), r]);
+  for (const [reservationId, rs] of byReservation) {
+    await settle(
+      db,
+      tenantId,
+      actor,
+      reservationId,
+      'void',
+      rs.map((r) => ({ sku: r.sku, location_id: r.location_id, quantity: r.quantity })),
+    );
+  }
+  await store.reduceAllocations(db, tenantId, order.order_id, [...releases]);
+  return { ...order, lines: order.lines.map((l) => withoutReleases(l, releases)) };
+}
+
+/** Every open allocation of the order, released: the order is routed again from scratch. */
+export async function releaseAll(
+  db: Queryable,
+  tenantId: string,
+  actor: Actor,
+  order: OrderRecord,
+  boms: ReadonlyMap<number, Bom>,
+) {
+  const releases = order.lines.flatMap((l) => excess(l, boms.get(l.line_no)!, 0));
+  const released = await releaseAllocations(db, tenantId, actor, order, releases);
+  return {
+    ...released,
+    lines: released.lines.map((l) => recount(l, boms.get(l.line_no)!)),
+  };
+}
+
+export { openUnits };

@@ -1,0 +1,391 @@
+import { prepared, type Queryable } from '../../db/pool.ts';
+import type { Actor } from '../../http/context.ts';
+import type { Order } from './schema.ts';
+import type { OrderStatus } from './status.ts';
+
+/** The order as kept in memory while a change is worked out: the API shape plus its failure flag. */
+export type OrderRecord = Order & { failure: 'routing_failed' | 'allocation_failed' | null };
+export type LineRecord = OrderRecord['lines'][number];
+export type AllocationRecord = LineRecord['allocations'][number];
+
+const iso = (d: Date | null) => (d ? d.toISOString() : null);
+const day = (d: Date | string | null) =>
+  d === null ? null : typeof d === 'string' ? d.slice(0, 10) : d.toISOString().slice(0, 10);
+
+// Dates are read as text so a `date` column never shifts through the process's time zone.
+const ORDER_COLUMNS = `o.order_id, o.order_number, o.channel, o.channel_order_id, o.order_type, o.status,
+  o.failure, o.failure_reason, o.hold_reason, o.released_at, o.customer, o.shipping_address,
+  o.billing_address, o.currency, o.service_level, o.shipping_method, o.totals, o.refund_due::float8,
+  o.notes, o.gift_message, o.tags, o.replacement_for, o.subscription_id, o.release_date::text,
+  o.promised_delivery_date::text, o.location_ids, o.placed_at, o.created_at, o.updated_at`;
+
+const LINES_JSON = `(select coalesce(json_agg(json_build_object(
+    'line_no', l.line_no, 'sku', l.sku, 'quantity', l.quantity, 'unit_price', l.unit_price::float8,
+    'discount', l.discount::float8, 'tax', l.tax::float8, 'allocated', l.allocated,
+    'backordered', l.backordered, 'cancelled', l.cancelled, 'shipped', l.shipped,
+    'delivered', l.delivered, 'returned', l.returned, 'refunded', l.refunded::float8,
+    'allocations', (select coalesce(json_agg(json_build_object('sku', a.sku, 'location_id', a.location_id,
+        'quantity', a.quantity, 'reservation_id', a.reservation_id, 'service_id', a.service_id,
+        'service_level', a.service_level, 'ship_date', a.ship_date, 'delivery_date', a.delivery_date,
+        'routing_no', a.routing_no) order by a.routing_no, a.sku, a.location_id), '[]')
+      from order_allocations a
+      where a.tenant_id = l.tenant_id and a.order_id = l.order_id and a.line_no = l.line_no and a.quantity > 0)
+  ) order by l.line_no), '[]')
+  from order_lines l where l.tenant_id = o.tenant_id and l.order_id = o.order_id) as lines`;
+
+type OrderRow = Omit<OrderRecord, 'released_at' | 'placed_at' | 'created_at' | 'updated_at' | 'on_hold'> & {
+  released_at: Date | null;
+  placed_at: Date;
+  created_at: Date;
+  updated_at: Date;
+};
+
+export function fromRow(r: OrderRow): OrderRecord {
+  return {
+    ...r,
+    on_hold: r.hold_reason !== null,
+    released_at: iso(r.released_at),
+    placed_at: r.placed_at.toISOString(),
+    created_at: r.created_at.toISOString(),
+    updated_at: r.updated_at.toISOString(),
+    lines: r.lines ?? [],
+  };
+}
+
+const findSql = (lock: boolean) =>
+  prepared(
+    `orders.find${lock ? '-for-update' : ''}`,
+    `select ${ORDER_COLUMNS}, ${LINES_JSON} from orders o
+     where o.tenant_id = $1 and o.order_id = $2 ${lock ? 'for update of o' : ''}`,
+  );
+const findLocked = findSql(true);
+const findUnlocked = findSql(false);
+
+/** The whole order; `lock` takes its row lock, which every change to an order holds first. */
+export async function findOrder(db: Queryable, tenantId: string, orderId: string, lock = false) {
+  const { rows } = await (lock ? findLocked : findUnlocked)<OrderRow>(db, [tenantId, orderId]);
+  return rows[0] ? fromRow(rows[0]) : null;
+}
+
+export async function findByChannelOrderId(db: Queryable, tenantId: string, channel: string, id: string) {
+  const { rows } = await db.query<OrderRow>(
+    `select ${ORDER_COLUMNS}, ${LINES_JSON} from orders o
+     where o.tenant_id = $1 and o.channel = $2 and o.channel_order_id = $3`,
+    [tenantId, channel, id],
+  );
+  return rows[0] ? fromRow(rows[0]) : null;
+}
+
+export async function orderExists(db: Queryable, tenantId: string, orderId: string) {
+  const { rowCount } = await db.query('select 1 from orders where tenant_id = $1 and order_id = $2', [
+    tenantId,
+    orderId,
+  ]);
+  return rowCount === 1;
+}
+
+const insertOrderSql = prepared(
+  'orders.insert',
+  `with o as (
+     insert into orders (tenant_id, order_id, channel, channel_order_id, order_type, status, customer,
+       customer_name, customer_email, shipping_address, billing_address, currency, service_level,
+       shipping_method, shipping, totals, notes, gift_message, tags, replacement_for, subscription_id,
+       release_date, placed_at)
+     values ($1, $2, $3, $4, $5, 'received', $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18,
+       $19, $20, $21, $22)
+     on conflict (tenant_id, channel, channel_order_id) do nothing
+     returning order_id, order_number
+   ), l as (
+     insert into order_lines (tenant_id, order_id, line_no, sku, quantity, unit_price, discount, tax, backordered)
+     select $1, o.order_id, x.line_no, x.sku, x.quantity, x.unit_price, x.discount, x.tax, x.quantity
+     from o, unnest($23::int[], $24::text[], $25::int[], $26::numeric[], $27::numeric[], $28::numeric[])
+       as x (line_no, sku, quantity, unit_price, discount, tax)
+   )
+   select order_number from o`,
+);
+
+export type NewOrder = Omit<
+  OrderRecord,
+  | 'order_number'
+  | 'status'
+  | 'failure'
+  | 'failure_reason'
+  | 'on_hold'
+  | 'hold_reason'
+  | 'released_at'
+  | 'refund_due'
+  | 'location_ids'
+  | 'promised_delivery_date'
+  | 'created_at'
+  | 'updated_at'
+  | 'lines'
+> & {
+  lines: {
+    line_no: number;
+    sku: string;
+    quantity: number;
+    unit_price: number;
+    discount: number;
+    tax: number;
+  }[];
+};
+
+/**
+ * Inserts the order and its lines unless the channel's order id is already taken; then answers
+ * null. A concurrent capture of the same id waits here for the first to commit or roll back.
+ */
+export async function insertOrder(db: Queryable, tenantId: string, o: NewOrder): Promise<number | null> {
+  const { rows } = await insertOrderSql<{ order_number: string }>(db, [
+    tenantId,
+    o.order_id,
+    o.channel,
+    o.channel_order_id,
+    o.order_type,
+    JSON.stringify(o.customer),
+    o.customer.name ?? '',
+    o.customer.email ?? '',
+    JSON.stringify(o.shipping_address),
+    o.billing_address ? JSON.stringify(o.billing_address) : null,
+    o.currency,
+    o.service_level,
+    o.shipping_method,
+    o.totals.shipping,
+    JSON.stringify(o.totals),
+    o.notes,
+    o.gift_message,
+    o.tags,
+    o.replacement_for,
+    o.subscription_id,
+    o.release_date,
+    o.placed_at,
+    o.lines.map((l) => l.line_no),
+    o.lines.map((l) => l.sku),
+    o.lines.map((l) => l.quantity),
+    o.lines.map((l) => l.unit_price),
+    o.lines.map((l) => l.discount),
+    o.lines.map((l) => l.tax),
+  ]);
+  return rows[0] ? Number(rows[0].order_number) : null;
+}
+
+const updateOrderSql = prepared(
+  'orders.update',
+  `with l as (
+     update order_lines l set allocated = x.allocated, backordered = x.backordered, cancelled = x.cancelled,
+       shipped = x.shipped, delivered = x.delivered, returned = x.returned, refunded = x.refunded
+     from unnest($16::int[], $17::int[], $18::int[], $19::int[], $20::int[], $21::int[], $22::int[], $23::numeric[])
+       as x (line_no, allocated, backordered, cancelled, shipped, delivered, returned, refunded)
+     where l.tenant_id = $1 and l.order_id = $2 and l.line_no = x.line_no
+   )
+   update orders set status = $3, failure = $4, failure_reason = $5, hold_reason = $6, released_at = $7,
+     shipping_address = $8, customer = $9, customer_name = $10, customer_email = $11, notes = $12,
+     gift_message = $13, tags = $14, totals = $15, refund_due = $24, location_ids = $25,
+     promised_delivery_date = $26, updated_at = now()
+   where tenant_id = $1 and order_id = $2
+   returning updated_at`,
+);
+
+/** Writes every mutable field of the order and its lines' counters. */
+export async function saveOrder(db: Queryable, tenantId: string, o: OrderRecord) {
+  const { rows } = await updateOrderSql<{ updated_at: Date }>(db, [
+    tenantId,
+    o.order_id,
+    o.status,
+    o.failure,
+    o.failure_reason,
+    o.hold_reason,
+    o.released_at,
+    JSON.stringify(o.shipping_address),
+    JSON.stringify(o.customer),
+    o.customer.name ?? '',
+    o.customer.email ?? '',
+    o.notes,
+    o.gift_message,
+    o.tags,
+    JSON.stringify(o.totals),
+    o.lines.map((l) => l.line_no),
+    o.lines.map((l) => l.allocated),
+    o.lines.map((l) => l.backordered),
+    o.lines.map((l) => l.cancelled),
+    o.lines.map((l) => l.shipped),
+    o.lines.map((l) => l.delivered),
+    o.lines.map((l) => l.returned),
+    o.lines.map((l) => l.refunded),
+    o.refund_due,
+    o.location_ids,
+    o.promised_delivery_date,
+  ]);
+  return iso(rows[0]!.updated_at)!;
+}
+
+// ── allocations and the routing log ─────────────────────────────────────────────────────────
+
+const addAllocationsSql = prepared(
+  'orders.add-allocations',
+  `insert into order_allocations (tenant_id, order_id, line_no, sku, location_id, reservation_id, quantity,
+     routing_no, service_id, service_level, ship_date, delivery_date)
+   select $1, $2, * from unnest($3::int[], $4::text[], $5::text[], $6::text[], $7::int[], $8::int[],
+     $9::text[], $10::text[], $11::date[], $12::date[])`,
+);
+
+export async function addAllocations(
+  db: Queryable,
+  tenantId: string,
+  orderId: string,
+  rows: (AllocationRecord & { line_no: number })[],
+) {
+  if (rows.length === 0) return;
+  await addAllocationsSql(db, [
+    tenantId,
+    orderId,
+    rows.map((a) => a.line_no),
+    rows.map((a) => a.sku),
+    rows.map((a) => a.location_id),
+    rows.map((a) => a.reservation_id),
+    rows.map((a) => a.quantity),
+    rows.map((a) => a.routing_no),
+    rows.map((a) => a.service_id),
+    rows.map((a) => a.service_level),
+    rows.map((a) => a.ship_date),
+    rows.map((a) => a.delivery_date),
+  ]);
+}
+
+/** Takes `quantity` off allocation rows (units voided or shipped). */
+export async function reduceAllocations(
+  db: Queryable,
+  tenantId: string,
+  orderId: string,
+  rows: { line_no: number; sku: string; location_id: string; reservation_id: string; quantity: number }[],
+) {
+  if (rows.length === 0) return;
+  await db.query(
+    `update order_allocations a set quantity = a.quantity - x.quantity
+     from unnest($3::int[], $4::text[], $5::text[], $6::text[], $7::int[])
+       as x (line_no, sku, location_id, reservation_id, quantity)
+     where a.tenant_id = $1 and a.order_id = $2 and a.line_no = x.line_no and a.sku = x.sku
+       and a.location_id = x.location_id and a.reservation_id = x.reservation_id`,
+    [
+      tenantId,
+      orderId,
+      rows.map((r) => r.line_no),
+      rows.map((r) => r.sku),
+      rows.map((r) => r.location_id),
+      rows.map((r) => r.reservation_id),
+      rows.map((r) => r.quantity),
+    ],
+  );
+}
+
+const insertRoutingSql = prepared(
+  'orders.insert-routing',
+  `insert into order_routings (tenant_id, order_id, routing_no, trigger, reason, plan, reservation_id, attempts, actor)
+   values ($1, $2, coalesce((select max(routing_no) from order_routings where tenant_id = $1 and order_id = $2), 0) + 1,
+     $3, $4, $5, $6, $7, $8)
+   returning routing_no`,
+);
+
+export async function insertRouting(
+  db: Queryable,
+  tenantId: string,
+  orderId: string,
+  r: {
+    trigger: string;
+    reason: string | null;
+    plan: unknown;
+    reservation_id: string | null;
+    attempts: number;
+  },
+  actor: Actor,
+) {
+  const { rows } = await insertRoutingSql<{ routing_no: number }>(db, [
+    tenantId,
+    orderId,
+    r.trigger,
+    r.reason,
+    JSON.stringify(r.plan),
+    r.reservation_id,
+    r.attempts,
+    JSON.stringify(actor),
+  ]);
+  return rows[0]!.routing_no;
+}
+
+export async function listRoutings(db: Queryable, tenantId: string, orderId: string) {
+  const { rows } = await db.query(
+    `select routing_no, trigger, reason, reservation_id, attempts, actor, created_at, plan
+     from order_routings where tenant_id = $1 and order_id = $2 order by routing_no`,
+    [tenantId, orderId],
+  );
+  return rows.map((r) => ({ ...r, created_at: (r.created_at as Date).toISOString() }));
+}
+
+// ── the audit trail ──────────────────────────────────────────────────────────────────────────
+
+export type AuditEntry = {
+  type: string;
+  from_status?: OrderStatus | null;
+  to_status?: OrderStatus | null;
+  note?: string | null;
+  data?: unknown;
+};
+
+const insertAuditSql = prepared(
+  'orders.insert-audit',
+  `insert into order_events (tenant_id, order_id, type, from_status, to_status, actor, note, data)
+   select $1, $2, x.type, x.from_status, x.to_status, $3, x.note, x.data
+   from unnest($4::text[], $5::text[], $6::text[], $7::text[], $8::jsonb[]) with ordinality
+     as x (type, from_status, to_status, note, data, n)
+   order by x.n`,
+);
+
+export async function insertAudit(
+  db: Queryable,
+  tenantId: string,
+  orderId: string,
+  actor: Actor,
+  entries: AuditEntry[],
+) {
+  if (entries.length === 0) return;
+  await insertAuditSql(db, [
+    tenantId,
+    orderId,
+    JSON.stringify(actor),
+    entries.map((e) => e.type),
+    entries.map((e) => e.from_status ?? null),
+    entries.map((e) => e.to_status ?? null),
+    entries.map((e) => e.note ?? null),
+    entries.map((e) => (e.data === undefined || e.data === null ? null : JSON.stringify(e.data))),
+  ]);
+}
+
+export async function listAudit(db: Queryable, tenantId: string, orderId: string) {
+  const { rows } = await db.query(
+    `select id::int, type, from_status, to_status, actor, note, data, created_at
+     from order_events where tenant_id = $1 and order_id = $2 order by id`,
+    [tenantId, orderId],
+  );
+  return rows.map((r) => ({ ...r, created_at: (r.created_at as Date).toISOString() }));
+}
+
+// ── settings ─────────────────────────────────────────────────────────────────────────────────
+
+export async function loadSettings(db: Queryable, tenantId: string) {
+  const { rows } = await db.query<{ settings: unknown; updated_at: Date }>(
+    'select settings, updated_at from order_settings where tenant_id = $1',
+    [tenantId],
+  );
+  return rows[0] ?? null;
+}
+
+export async function saveSettings(db: Queryable, tenantId: string, settings: unknown) {
+  const { rows } = await db.query<{ updated_at: Date }>(
+    `insert into order_settings (tenant_id, settings) values ($1, $2)
+     on conflict (tenant_id) do update set settings = excluded.settings, updated_at = now()
+     returning updated_at`,
+    [tenantId, JSON.stringify(settings)],
+  );
+  return rows[0]!.updated_at;
+}
+
+export { day };
