@@ -61,7 +61,7 @@ program
   .description('Create the demo tenant with its locations, products and stock (does nothing if it exists)')
   .action(() =>
     withDatabase(async (pool) => {
-      const demo = await createDemo(pool, { apiKey: loadConfig().bootstrapKey });
+      const demo = await createDemo(pool, { apiKey: loadConfig().bootstrapKey, withOrders: true });
       if (demo.created) console.log(`demo tenant ${demo.tenant_id} created; admin API key: ${demo.api_key}`);
       else console.log(`demo tenant ${demo.tenant_id} already exists`);
     }),

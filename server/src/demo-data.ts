@@ -312,3 +312,123 @@ export const DEMO_SAFETY_STOCK = [{ sku: 'TEE-ORG-BLK-M', at: 'edison', quantity
 
 /** The marketplace may hold at most 30% of the navy hoodie in M, so the web store keeps the rest. */
 export const DEMO_CHANNEL_POOLS = [{ channel: 'marketplace', sku: 'HOODIE-FLC-NVY-M', limit_percent: 30 }];
+
+// ── orders ───────────────────────────────────────────────────────────────────────────────────
+
+type DemoOrder = {
+  channel: string;
+  channel_order_id: string;
+  hours_ago: number;
+  customer: { name: string; email: string };
+  ship_to: { line1: string; city: string; region: string; postal_code: string };
+  lines: { sku: string; quantity: number; unit_price: number; discount?: number; tax?: number }[];
+  shipping: number;
+  service_level?: 'ground' | 'two_day' | 'overnight';
+  tags?: string[];
+  /** What happened to it after capture, so the dashboard shows the everyday cases. */
+  afterwards?: {
+    hold?: string;
+    cancel_line?: { line_no: number; quantity: number; reason: string };
+    release?: true;
+  };
+};
+
+/** A few days of orders from three channels, captured (routed and reserved) like any other. */
+export const DEMO_ORDERS: DemoOrder[] = [
+  {
+    channel: 'web',
+    channel_order_id: 'W-10231',
+    hours_ago: 70,
+    customer: { name: 'Maya Chen', email: 'maya.chen@example.com' },
+    ship_to: { line1: '350 5th Ave', city: 'New York', region: 'NY', postal_code: '10118' },
+    lines: [
+      { sku: 'TEE-ORG-BLK-M', quantity: 2, unit_price: 24, tax: 4.26 },
+      { sku: 'CAP-CANVAS-OLV', quantity: 1, unit_price: 22, tax: 1.95 },
+    ],
+    shipping: 6.5,
+    afterwards: { release: true },
+  },
+  {
+    channel: 'web',
+    channel_order_id: 'W-10232',
+    hours_ago: 52,
+    customer: { name: 'Luis Ortega', email: 'luis.ortega@example.com' },
+    ship_to: { line1: '1500 Marilla St', city: 'Dallas', region: 'TX', postal_code: '75201' },
+    lines: [{ sku: 'CABIN-GIFT-SET', quantity: 1, unit_price: 135, discount: 10, tax: 10.31 }],
+    shipping: 0,
+    service_level: 'two_day',
+    tags: ['gift'],
+  },
+  {
+    channel: 'marketplace',
+    channel_order_id: 'MKT-88120',
+    hours_ago: 40,
+    customer: { name: 'Priya Natarajan', email: 'priya.n@example.com' },
+    ship_to: { line1: '400 Pine St', city: 'Seattle', region: 'WA', postal_code: '98101' },
+    lines: [{ sku: 'HOODIE-FLC-NVY-M', quantity: 1, unit_price: 58, tax: 5.91 }],
+    shipping: 7.95,
+  },
+  {
+    channel: 'web',
+    channel_order_id: 'W-10233',
+    hours_ago: 30,
+    customer: { name: 'Sam Okafor', email: 'sam.okafor@example.com' },
+    ship_to: { line1: '233 S Wacker Dr', city: 'Chicago', region: 'IL', postal_code: '60606' },
+    lines: [
+      { sku: 'SCARF-ALPACA-GRY', quantity: 4, unit_price: 39, discount: 15.6 },
+      { sku: 'MUG-ENAMEL-WHT', quantity: 2, unit_price: 16 },
+    ],
+    shipping: 6.5,
+    tags: ['clearance'],
+    afterwards: { hold: 'Address could not be verified; waiting for the customer to confirm' },
+  },
+  {
+    channel: 'phone',
+    channel_order_id: 'PH-5521',
+    hours_ago: 22,
+    customer: { name: 'Eleanor Brooks', email: 'e.brooks@example.com' },
+    ship_to: { line1: '1 Ferry Building', city: 'San Francisco', region: 'CA', postal_code: '94111' },
+    lines: [
+      { sku: 'DUTCH-OVEN-6QT', quantity: 1, unit_price: 89, tax: 7.74 },
+      { sku: 'CANDLE-CEDAR', quantity: 2, unit_price: 24, tax: 4.17 },
+    ],
+    shipping: 12,
+    service_level: 'two_day',
+  },
+  {
+    channel: 'web',
+    channel_order_id: 'W-10234',
+    hours_ago: 12,
+    customer: { name: 'Jonas Weber', email: 'jonas.weber@example.com' },
+    ship_to: { line1: '100 Congress Ave', city: 'Austin', region: 'TX', postal_code: '78701' },
+    lines: [
+      { sku: 'BLANKET-WOOL-PLD', quantity: 30, unit_price: 79, tax: 195.53 },
+      { sku: 'SOCKS-MERINO-3PK', quantity: 2, unit_price: 28, tax: 4.62 },
+    ],
+    shipping: 0,
+    tags: ['wholesale'],
+  },
+  {
+    channel: 'marketplace',
+    channel_order_id: 'MKT-88131',
+    hours_ago: 6,
+    customer: { name: 'Grace Kim', email: 'grace.kim@example.com' },
+    ship_to: { line1: '1 Lake Shore Dr', city: 'Boston', region: 'MA', postal_code: '02108' },
+    lines: [
+      { sku: 'TEE-ORG-WHT-M', quantity: 3, unit_price: 24, tax: 4.5 },
+      { sku: 'TEE-ORG-BLK-L', quantity: 1, unit_price: 24, tax: 1.5 },
+    ],
+    shipping: 5.95,
+    afterwards: { cancel_line: { line_no: 1, quantity: 1, reason: 'Customer asked for two, not three' } },
+  },
+  {
+    channel: 'web',
+    channel_order_id: 'W-10235',
+    hours_ago: 1,
+    customer: { name: 'Ada Lovelace', email: 'ada@example.com' },
+    ship_to: { line1: '1 Main St', city: 'Denver', region: 'CO', postal_code: '80202' },
+    lines: [{ sku: 'HOODIE-FLC-NVY-L', quantity: 1, unit_price: 58, tax: 4.99 }],
+    shipping: 0,
+    service_level: 'overnight',
+  },
+];

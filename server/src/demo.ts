@@ -5,6 +5,7 @@ import {
   DEMO_CARRIER_SERVICES,
   DEMO_CHANNEL_POOLS,
   DEMO_LOCATIONS,
+  DEMO_ORDERS,
   DEMO_PRODUCTS,
   DEMO_SAFETY_STOCK,
   DEMO_STOCK,
@@ -23,6 +24,9 @@ import {
   CreateLocationSchema,
 } from './modules/network/schema.ts';
 import * as network from './modules/network/service.ts';
+import { CreateOrderSchema } from './modules/orders/schema.ts';
+import * as orders from './modules/orders/service.ts';
+import { computeTotals } from './modules/orders/totals.ts';
 import * as tenancy from './modules/tenancy/service.ts';
 
 export const DEMO_TENANT_ID = 'ten_demo';
@@ -34,8 +38,12 @@ export const DEMO_ADMIN = { email: 'admin@demo.orderly.dev', password: 'orderly-
  * whole or not at all. Creating it twice is a no-op that answers `created: false`.
  * `withNetwork: false` makes only the tenant, admin and key, for a bootstrap key on a database
  * that is not the embedded demo one, where made-up warehouses and stock have no place.
+ * `withOrders` adds a few days of orders (what `npm start` shows); tests start without them.
  */
-export async function createDemo(pool: Pool, opts: { apiKey?: string; withNetwork?: boolean } = {}) {
+export async function createDemo(
+  pool: Pool,
+  opts: { apiKey?: string; withNetwork?: boolean; withOrders?: boolean } = {},
+) {
   return withTransaction(pool, async (tx) => {
     await tx.query('select pg_advisory_xact_lock(7461003)');
     const existing = await tx.query('select 1 from tenants where tenant_id = $1', [DEMO_TENANT_ID]);
@@ -54,7 +62,10 @@ export async function createDemo(pool: Pool, opts: { apiKey?: string; withNetwor
       { name: 'demo admin key', role: 'admin' },
       opts.apiKey,
     );
-    if (opts.withNetwork ?? true) await seedNetworkAndStock(tx, DEMO_TENANT_ID, system);
+    if (opts.withNetwork ?? true) {
+      await seedNetworkAndStock(tx, DEMO_TENANT_ID, system);
+      if (opts.withOrders) await seedOrders(tx, DEMO_TENANT_ID, system);
+    }
     return { created: true as const, tenant_id: DEMO_TENANT_ID, api_key: key.key };
   });
 }
@@ -93,6 +104,33 @@ async function seedNetworkAndStock(tx: Queryable, tenantId: string, actor: Actor
 
   for (const pool of DEMO_CHANNEL_POOLS) {
     await setChannelPool(tx, tenantId, actor, ChannelPoolInputSchema.parse(pool));
+  }
+}
+
+/** Captured like a channel's orders, then held, cancelled in part or released as people would. */
+async function seedOrders(tx: Queryable, tenantId: string, actor: Actor) {
+  const now = Date.now();
+  for (const o of DEMO_ORDERS) {
+    const lines = o.lines.map((l) => ({ discount: 0, tax: 0, ...l }));
+    const input = CreateOrderSchema.parse({
+      channel: o.channel,
+      channel_order_id: o.channel_order_id,
+      customer: o.customer,
+      shipping_address: { ...o.ship_to, name: o.customer.name, country: 'US' },
+      lines,
+      totals: computeTotals(lines, o.shipping),
+      ...(o.service_level && { service_level: o.service_level }),
+      tags: o.tags ?? [],
+      placed_at: new Date(now - o.hours_ago * 3_600_000).toISOString(),
+    });
+    const { order } = await orders.captureOrder(tx, tenantId, actor, input);
+    const id = order.order_id;
+    if (o.afterwards?.hold) await orders.hold(tx, tenantId, actor, id, o.afterwards.hold);
+    if (o.afterwards?.cancel_line) {
+      const { reason, ...line } = o.afterwards.cancel_line;
+      await orders.cancel(tx, tenantId, actor, id, { reason, lines: [line] });
+    }
+    if (o.afterwards?.release) await orders.releaseToFulfillment(tx, tenantId, actor, id);
   }
 }
 

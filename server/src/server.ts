@@ -42,7 +42,7 @@ export async function openDatabase(config: Config, log: Logger) {
 
 async function bootstrap(pool: Pool, config: Config, log: Logger, embedded: boolean) {
   if (config.demo && embedded && !(await hasAnyTenant(pool))) {
-    const demo = await createDemo(pool, { apiKey: config.bootstrapKey });
+    const demo = await createDemo(pool, { apiKey: config.bootstrapKey, withOrders: true });
     if (demo.created) log.info({ tenant_id: demo.tenant_id }, 'demo tenant created');
     return demo.created ? demo.api_key : undefined;
   }

@@ -149,3 +149,40 @@ describe('the bootstrap tenant on a database that is not the embedded demo', () 
     }
   });
 });
+
+describe('the demo orders', () => {
+  it('are captured, routed and reserved, then held, cancelled in part and released as people would', async () => {
+    const db = await freshDatabase();
+    try {
+      await createDemo(db.pool, { withOrders: true });
+      const { rows } = await db.pool.query(
+        `select channel_order_id, status from orders where tenant_id = $1 order by placed_at`,
+        [DEMO_TENANT_ID],
+      );
+      expect(Object.fromEntries(rows.map((r) => [r.channel_order_id, r.status]))).toEqual({
+        'W-10231': 'in_fulfillment',
+        'W-10232': 'allocated',
+        'MKT-88120': 'allocated',
+        'W-10233': 'on_hold',
+        'PH-5521': 'allocated',
+        // 30 blankets wanted, 24 in stock across the network.
+        'W-10234': 'partially_allocated',
+        'MKT-88131': 'allocated',
+        'W-10235': 'allocated',
+      });
+      // Every reservation the orders hold is in the ledger, and only those.
+      const held = await db.pool.query(
+        `select coalesce(sum(reserved), 0)::int as n from inventory_balances where tenant_id = $1`,
+        [DEMO_TENANT_ID],
+      );
+      const allocated = await db.pool.query(
+        `select coalesce(sum(quantity), 0)::int as n from order_allocations where tenant_id = $1`,
+        [DEMO_TENANT_ID],
+      );
+      expect(held.rows[0].n).toBe(allocated.rows[0].n);
+      expect(held.rows[0].n).toBeGreaterThan(0);
+    } finally {
+      await db.drop();
+    }
+  });
+});

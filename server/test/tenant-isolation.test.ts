@@ -111,6 +111,43 @@ beforeAll(async () => {
   });
   fixtures.import_id = imported.json.import_id;
   secrets.push(fixtures.reservation_id!, fixtures.transfer_id!, fixtures.import_id!, depot2.json.location_id);
+
+  // Orders: an order, and a subscription order (which makes a subscription).
+  const orderBody = {
+    channel: 'web',
+    channel_order_id: 'A-ORDER-1',
+    customer: { name: 'Customer of A', email: 'buyer-of-a@example.com' },
+    shipping_address: {
+      line1: '1 Broad St',
+      city: 'Elizabeth',
+      region: 'NJ',
+      postal_code: '07201',
+      country: 'US',
+    },
+    lines: [{ sku: fixtures.sku, quantity: 1, unit_price: 5 }],
+    totals: { subtotal: 5, discount: 0, tax: 0, shipping: 0, total: 5 },
+  };
+  const order = await env.request('POST', '/v1/orders', { key: a.keys.admin, body: orderBody });
+  expect(order.status, order.text).toBe(201);
+  fixtures.order_id = order.json.order_id;
+  const subOrder = await env.request('POST', '/v1/orders', {
+    key: a.keys.admin,
+    body: {
+      ...orderBody,
+      channel_order_id: 'A-SUB-1',
+      order_type: 'subscription',
+      subscription: { every: 1, unit: 'month' },
+    },
+  });
+  expect(subOrder.status, subOrder.text).toBe(201);
+  fixtures.subscription_id = subOrder.json.subscription_id;
+  secrets.push(
+    fixtures.order_id!,
+    subOrder.json.order_id,
+    fixtures.subscription_id!,
+    'A-ORDER-1',
+    'buyer-of-a@example.com',
+  );
 });
 
 /** Lists that need a query to answer at all, asked about tenant A's objects. */

@@ -10,6 +10,7 @@ import { eventRoutes } from '../modules/events/routes.ts';
 import { inventoryRoutes } from '../modules/inventory/routes.ts';
 import { networkRoutes } from '../modules/network/routes.ts';
 import { orderRoutes } from '../modules/orders/routes.ts';
+import { subscriptionRoutes } from '../modules/orders/subscription-routes.ts';
 import { sourcingRoutes } from '../modules/sourcing/routes.ts';
 import { tenancyRoutes } from '../modules/tenancy/routes.ts';
 import { checkHealth, type WorkerState } from '../system/health.ts';
@@ -116,6 +117,7 @@ export function createApp(deps: Deps, workers: WorkerState) {
   inventoryRoutes(app, deps);
   sourcingRoutes(app, deps);
   orderRoutes(app, deps);
+  subscriptionRoutes(app, deps);
 
   const HealthSchema = z
     .object({

@@ -4,6 +4,8 @@ import type { Deps } from '../http/context.ts';
 import type { Logger } from '../logger.ts';
 import { startSequencer } from '../modules/events/service.ts';
 import { expireReservations } from '../modules/inventory/workflows.ts';
+import { backorderSweep, startBackorderRelease } from '../modules/orders/backorder-workflow.ts';
+import { placeSubscriptionCycles } from '../modules/orders/subscription-workflow.ts';
 import { setWorkflowDeps } from './deps.ts';
 import { housekeeping } from './housekeeping.ts';
 
@@ -45,8 +47,11 @@ export async function startWorkers(
   await DBOS.applySchedules([
     { scheduleName: 'orderly.housekeeping', workflowFn: housekeeping, schedule: '17 * * * *' },
     { scheduleName: 'orderly.reservation-expiry', workflowFn: expireReservations, schedule: '* * * * *' },
+    { scheduleName: 'orderly.backorder-sweep', workflowFn: backorderSweep, schedule: '*/5 * * * *' },
+    { scheduleName: 'orderly.subscriptions', workflowFn: placeSubscriptionCycles, schedule: '* * * * *' },
   ]);
   const stopSequencer = startSequencer(deps.pool, log);
+  const stopBackorderRelease = await startBackorderRelease(deps.pool, log);
   const beat = () =>
     deps.pool.query(
       `insert into orderly_system.workers (executor_id, role, hostname, pid) values ($1, $2, $3, $4)
@@ -65,6 +70,7 @@ export async function startWorkers(
     stop: async () => {
       running = false;
       clearInterval(timer);
+      await stopBackorderRelease();
       await stopSequencer();
       await deps.pool
         .query('delete from orderly_system.workers where executor_id = $1', [opts.executorId])

@@ -66,8 +66,10 @@ export async function reserve(
   const channel = input.channel ?? null;
   const needed = perSku(lines);
 
+  let pooled = false;
   if (channel) {
     const pools = await store.lockChannelPools(db, tenantId, channel, [...needed.keys()]);
+    pooled = pools.length > 0;
     for (const pool of pools) {
       const requested = needed.get(pool.sku)!;
       const limit = await store.poolLimit(db, tenantId, pool);
@@ -84,7 +86,8 @@ export async function reserve(
         };
       }
     }
-    await store.addPoolReserved(db, tenantId, channel, needed);
+    // Only SKUs with a pool are counted; a channel without pools for these SKUs writes nothing.
+    if (pooled) await store.addPoolReserved(db, tenantId, channel, needed);
   }
 
   const expiresAt = input.expires_in_s ? new Date(Date.now() + input.expires_in_s * 1000) : null;
@@ -107,7 +110,7 @@ export async function reserve(
   if (!moved.ok) {
     await explainUnknown();
     await store.deleteReservation(db, tenantId, reservationId);
-    if (channel) await store.addPoolReserved(db, tenantId, channel, needed, -1);
+    if (channel && pooled) await store.addPoolReserved(db, tenantId, channel, needed, -1);
     return { ok: false, code: 'insufficient_stock', shortfall: moved.shortfall };
   }
   await stockSignals(db, tenantId, actor, lines, moved.balances, -1);

@@ -7,7 +7,7 @@ import { publish } from '../events/service.ts';
 import { DEFAULT_CARRIER_HOLIDAYS } from './calendar.ts';
 import { DEFAULT_DIM_DIVISOR } from './rates.ts';
 import type { CreateCarrier, CreateCarrierService, UpdateCarrier, UpdateCarrierService } from './schema.ts';
-import { isUniqueViolation } from './service.ts';
+import { isUniqueViolation, networkCache } from './service.ts';
 import * as store from './store.ts';
 
 const codeConflict = (what: string, code: string) =>
@@ -32,6 +32,7 @@ async function guarded<T>(write: () => Promise<T>, conflict: () => AppError): Pr
 }
 
 export async function createCarrier(db: Queryable, tenantId: string, actor: Actor, input: CreateCarrier) {
+  networkCache.invalidate(tenantId);
   const carrier = await store.insertCarrier(db, tenantId, newId('car'), {
     name: input.name,
     code: input.code,
@@ -58,6 +59,7 @@ export async function updateCarrier(
   carrierId: string,
   patch: UpdateCarrier,
 ) {
+  networkCache.invalidate(tenantId);
   const current = await store.findCarrier(db, tenantId, carrierId, true);
   if (!current) throw notFound(`Carrier ${carrierId}`);
   const { carrier_id: _id, created_at: _c, updated_at: _u, ...before } = current;
@@ -83,6 +85,7 @@ export async function createService(
   carrierId: string,
   input: CreateCarrierService,
 ) {
+  networkCache.invalidate(tenantId);
   await getCarrier(db, tenantId, carrierId);
   const service = await store.insertService(db, tenantId, carrierId, newId('svc'), {
     name: input.name,
@@ -130,6 +133,7 @@ export async function updateService(
   serviceId: string,
   patch: UpdateCarrierService,
 ) {
+  networkCache.invalidate(tenantId);
   const current = await store.findService(db, tenantId, carrierId, serviceId, true);
   if (!current) throw notFound(`Service ${serviceId} of carrier ${carrierId}`);
   const { service_id: _s, carrier_id: _c, created_at: _ca, updated_at: _u, ...before } = current;

@@ -3,6 +3,7 @@ import type { Queryable } from '../../db/pool.ts';
 import type { Actor } from '../../http/context.ts';
 import { AppError, notFound } from '../../http/problem.ts';
 import { newId } from '../../lib/ids.ts';
+import { CONFIG_TTL_MS, tenantCache } from '../../lib/ttl-cache.ts';
 import { publish } from '../events/service.ts';
 import { type HolidayCalendar, holidayNames, isKnownCalendar } from './calendar.ts';
 import { computeZones, geocodePostal, type Point, timeZoneAt, zip3Of, zoneOrigin } from './geo.ts';
@@ -79,6 +80,7 @@ async function writeZones(db: Queryable, tenantId: string, loc: Location) {
 }
 
 export async function createLocation(db: Queryable, tenantId: string, actor: Actor, input: CreateLocation) {
+  networkCache.invalidate(tenantId);
   const fields: store.LocationFields = {
     name: input.name,
     type: input.type,
@@ -147,6 +149,7 @@ export async function updateLocation(
   locationId: string,
   patch: UpdateLocation,
 ) {
+  networkCache.invalidate(tenantId);
   const current = await store.findLocation(db, tenantId, locationId, true);
   if (!current) throw notFound(`Location ${locationId}`);
   const { location_id: _id, created_at: _c, updated_at: _u, ...before } = current;
@@ -207,6 +210,17 @@ export async function zoneFor(
   return { location_id: locationId, postal_code: destinationPostal, zip3, ...found.entry };
 }
 
+type NetworkConfig = {
+  locations: Awaited<ReturnType<typeof store.listActiveLocations>>;
+  services: Awaited<ReturnType<typeof store.listActiveServices>>;
+};
+
+/**
+ * The network is read by every order and checkout and changes rarely: it is kept per process for
+ * a few seconds, and dropped at once here when this process changes it (see ttl-cache.ts).
+ */
+export const networkCache = tenantCache<unknown>(CONFIG_TTL_MS);
+
 /** Active locations (with zone tables) and active carrier services, for the planner. */
 /**
  * With `destinationPostal`, each location's zone table holds only the row for that destination's
@@ -217,15 +231,25 @@ export async function networkSnapshot(
   tenantId: string,
   destinationPostal?: string,
 ): Promise<NetworkSnapshot> {
-  const locations = await store.listActiveLocations(db, tenantId);
+  const { locations, services } = (await networkCache.get(tenantId, 'network', async () => ({
+    locations: await store.listActiveLocations(db, tenantId),
+    services: await store.listActiveServices(db, tenantId),
+  }))) as NetworkConfig;
   const onlyZip3 = destinationPostal === undefined ? undefined : (zip3Of(destinationPostal) ?? '');
-  const zones = await store.zoneTables(
-    db,
-    tenantId,
-    locations.map((l) => l.location_id),
-    onlyZip3,
-  );
-  const services = await store.listActiveServices(db, tenantId);
+  const loadZones = () =>
+    store.zoneTables(
+      db,
+      tenantId,
+      locations.map((l) => l.location_id),
+      onlyZip3,
+    );
+  // The full tables (no destination) are large and read rarely: only one ZIP3's rows are kept.
+  const zones =
+    onlyZip3 === undefined
+      ? await loadZones()
+      : ((await networkCache.get(tenantId, `zones:${onlyZip3}`, loadZones)) as Awaited<
+          ReturnType<typeof loadZones>
+        >);
   return {
     tenant_id: tenantId,
     taken_at: new Date().toISOString(),

@@ -139,7 +139,6 @@ export function orderRoutes(app: OpenAPIHono<AppEnv>, _deps: Deps) {
   );
 
   const action = <S extends z.ZodType>(
-    role: 'support' | 'manager',
     path: string,
     summary: string,
     body: S,
@@ -147,7 +146,7 @@ export function orderRoutes(app: OpenAPIHono<AppEnv>, _deps: Deps) {
     description?: string,
   ) =>
     app.openapi(
-      defineRoute(role, {
+      defineRoute('manager', {
         method: 'post',
         path: `/v1/orders/{order_id}/${path}`,
         tags,
@@ -161,17 +160,15 @@ export function orderRoutes(app: OpenAPIHono<AppEnv>, _deps: Deps) {
     );
 
   action(
-    'support',
     'hold',
     'Put the order on hold with a reason (it is never released to fulfillment while held)',
     HoldSchema,
     (c, b) => orders.hold(c.var.db, tenant(c), actor(c), orderId(c), b.reason),
   );
-  action('support', 'release-hold', 'Release the hold', ReleaseHoldSchema, (c, b) =>
+  action('release-hold', 'Release the hold', ReleaseHoldSchema, (c, b) =>
     orders.releaseHold(c.var.db, tenant(c), actor(c), orderId(c), b.note),
   );
   action(
-    'manager',
     'cancel',
     'Cancel the whole order or some quantity of some lines',
     CancelSchema,
@@ -179,7 +176,6 @@ export function orderRoutes(app: OpenAPIHono<AppEnv>, _deps: Deps) {
     'Only units not shipped can be cancelled; their stock goes back. Totals become what remains and `refund_due` grows by what was cancelled (discount and tax pro rata; shipping when nothing is left).',
   );
   action(
-    'manager',
     'route',
     'Route the order again, automatically or to a named location, with a reason',
     RouteOrderSchema,
@@ -187,7 +183,6 @@ export function orderRoutes(app: OpenAPIHono<AppEnv>, _deps: Deps) {
     "Releases the order's stock and reserves it again in one transaction. With `location_id`, every open unit must fit there or nothing changes (409).",
   );
   action(
-    'manager',
     'release',
     'Release the allocated units to fulfillment',
     z.strictObject({}).openapi('ReleaseRequest'),
@@ -195,7 +190,7 @@ export function orderRoutes(app: OpenAPIHono<AppEnv>, _deps: Deps) {
   );
 
   app.openapi(
-    defineRoute('support', {
+    defineRoute('manager', {
       method: 'post',
       path: '/v1/orders/{order_id}/notes',
       tags,

@@ -4,7 +4,7 @@ import { AppError, type FieldError } from '../../http/problem.ts';
 import { findBundles, findProducts } from '../catalog/service.ts';
 import { settle } from '../inventory/reservations.ts';
 import { commitPlan } from '../sourcing/service.ts';
-import type { Plan } from '../sourcing/types.ts';
+import type { Plan, PlanLine } from '../sourcing/types.ts';
 import {
   type Bom,
   derived,
@@ -20,23 +20,27 @@ import {
 import type { AuditEntry, OrderRecord } from './store.ts';
 import * as store from './store.ts';
 
+export type Catalog = {
+  /** Each line's bill of materials, by line number. */
+  boms: Map<number, Bom>;
+  /** Weight and dimensions of every product the lines are made of, for the planner. */
+  units: Map<string, Pick<PlanLine, 'weight_lb' | 'dims_in'>>;
+};
+
 /**
- * Each line's bill of materials, checking every SKU is a sellable product or bundle. Errors name
- * the line (`body.lines[i].sku`) as the caller sent it.
+ * What the order's lines are made of, checking every SKU is a sellable product or bundle. Errors
+ * name the line (`body.lines[i].sku`) as the caller sent it.
  */
-export async function bomsFor(
+export async function catalogFor(
   db: Queryable,
   tenantId: string,
   lines: readonly { line_no: number; sku: string }[],
   path = (i: number) => `body.lines[${i}].sku`,
-): Promise<Map<number, Bom>> {
+): Promise<Catalog> {
   const skus = [...new Set(lines.map((l) => l.sku))];
   const bundles = await findBundles(db, tenantId, skus);
-  const products = await findProducts(
-    db,
-    tenantId,
-    skus.filter((s) => !bundles.has(s)),
-  );
+  const components = [...bundles.values()].flatMap((b) => b.components.map((c) => c.sku));
+  const products = await findProducts(db, tenantId, [...skus.filter((s) => !bundles.has(s)), ...components]);
   const errors: FieldError[] = [];
   const boms = new Map<number, Bom>();
   lines.forEach((l, i) => {
@@ -51,7 +55,10 @@ export async function bomsFor(
   });
   const first = errors[0];
   if (first) throw new AppError('validation-error', `${first.path}: ${first.message}`, { errors });
-  return boms;
+  const units = new Map(
+    [...products].map(([sku, p]) => [sku, { weight_lb: p.weight_lb, dims_in: p.dimensions }]),
+  );
+  return { boms, units };
 }
 
 // Reasons that no stock arriving later can change: only a person (new address, new location) can.
@@ -82,13 +89,16 @@ export async function routeOpenUnits(
   tenantId: string,
   actor: Actor,
   order: OrderRecord,
-  boms: ReadonlyMap<number, Bom>,
+  catalog: Catalog,
   opts: RouteOptions,
 ): Promise<{ order: OrderRecord; plan: Plan | null; audit: AuditEntry[] }> {
+  const { boms, units } = catalog;
   const wanted = needs(order.lines, boms);
   if (wanted.length === 0) return { order, plan: null, audit: [] };
+  const bySku = needsBySku(wanted);
   const result = await commitPlan(db, tenantId, actor, {
-    lines: needsBySku(wanted),
+    lines: bySku,
+    plan_lines: bySku.map((n) => ({ ...n, ...units.get(n.sku)! })),
     destination: order.shipping_address,
     service_level: order.service_level,
     channel: order.channel,
@@ -201,7 +211,7 @@ export async function releaseAll(
   tenantId: string,
   actor: Actor,
   order: OrderRecord,
-  boms: ReadonlyMap<number, Bom>,
+  { boms }: Catalog,
 ) {
   const releases = order.lines.flatMap((l) => excess(l, boms.get(l.line_no)!, 0));
   const released = await releaseAllocations(db, tenantId, actor, order, releases);

@@ -2,13 +2,15 @@ import type { Queryable } from '../../db/pool.ts';
 import type { Actor } from '../../http/context.ts';
 import { AppError, notFound } from '../../http/problem.ts';
 import { newId } from '../../lib/ids.ts';
+import { CONFIG_TTL_MS, tenantCache } from '../../lib/ttl-cache.ts';
 import { type NewEvent, publish } from '../events/service.ts';
 import { derived, excess, openUnits, recount } from './allocation.ts';
-import { bomsFor, type RouteOptions, releaseAll, releaseAllocations, routeOpenUnits } from './routing.ts';
+import { catalogFor, type RouteOptions, releaseAll, releaseAllocations, routeOpenUnits } from './routing.ts';
 import type { CancelInput, CreateOrder, Order, OrderSettings, UpdateOrder } from './schema.ts';
 import { canTransition, deriveStatus, isReleased, type OrderStatus, TRANSITIONS } from './status.ts';
 import type { AuditEntry, OrderRecord } from './store.ts';
 import * as store from './store.ts';
+import { createSubscription } from './subscriptions.ts';
 import { cancelledValue, computeTotals, remainingLine, totalsMismatch } from './totals.ts';
 
 /** Orders as the API offers them: capture, read, and the changes people make every day. */
@@ -21,14 +23,18 @@ export const DEFAULT_SETTINGS: OrderSettings = {
   shipping_methods: {},
 };
 
+// Read by every capture, changed rarely: kept per process for a few seconds (see ttl-cache.ts).
+const settingsCache = tenantCache<Awaited<ReturnType<typeof store.loadSettings>>>(CONFIG_TTL_MS);
+
 export async function getSettings(db: Queryable, tenantId: string) {
-  const row = await store.loadSettings(db, tenantId);
+  const row = await settingsCache.get(tenantId, 'settings', () => store.loadSettings(db, tenantId));
   return row
     ? { ...DEFAULT_SETTINGS, ...(row.settings as OrderSettings), updated_at: row.updated_at.toISOString() }
     : { ...DEFAULT_SETTINGS, updated_at: null as string | null };
 }
 
 export async function setSettings(db: Queryable, tenantId: string, actor: Actor, settings: OrderSettings) {
+  settingsCache.invalidate(tenantId);
   const updatedAt = await store.saveSettings(db, tenantId, settings);
   const saved = { ...settings, updated_at: updatedAt.toISOString() };
   await publish(db, tenantId, actor, { type: 'order_settings.updated', subject: tenantId, data: saved });
@@ -152,7 +158,7 @@ export async function captureOrder(
   const serviceLevel = resolveServiceLevel(input, settings);
   checkTotals(input);
   const lines = input.lines.map((l, i) => ({ line_no: i + 1, ...l }));
-  const boms = await bomsFor(db, tenantId, lines);
+  const catalog = await catalogFor(db, tenantId, lines);
 
   const orderId = newId('ord');
   const fresh: store.NewOrder = {
@@ -224,7 +230,7 @@ export async function captureOrder(
   if (waitsForRelease) {
     audit.push({ type: 'routed', note: `Waits for its release date ${fresh.release_date}.` });
   } else {
-    const r = await routeOpenUnits(db, tenantId, actor, received, boms, { trigger: 'capture', now });
+    const r = await routeOpenUnits(db, tenantId, actor, received, catalog, { trigger: 'capture', now });
     routed = r.order;
     audit.push(...r.audit);
   }
@@ -250,6 +256,11 @@ export async function captureOrder(
       data: toApi({ ...routed, status: deriveStatus(routed.lines, flags(routed, true)) }),
     },
   ]);
+  if (input.order_type === 'subscription' && input.subscription) {
+    // This order is cycle 1; the subscription places the next ones (subscriptions.ts).
+    const sub = await createSubscription(db, tenantId, actor, { order: saved, input }, input.subscription);
+    return { order: toApi({ ...saved, subscription_id: sub.subscription_id }), created: true };
+  }
   return { order: toApi(saved), created: true };
 }
 
@@ -401,18 +412,18 @@ export async function cancel(
   }
   if (wanted.size === 0) throw notNow(o, `Nothing is left to cancel: the order is ${o.status}.`, 'too_late');
 
-  const boms = await bomsFor(db, tenantId, o.lines, (i) => `order.lines[${i}].sku`);
+  const catalog = await catalogFor(db, tenantId, o.lines, (i) => `order.lines[${i}].sku`);
   const after = o.lines.map((l) => {
     const n = wanted.get(l.line_no) ?? 0;
     return { ...l, cancelled: l.cancelled + n };
   });
-  const releases = after.flatMap((l) => excess(l, boms.get(l.line_no)!, openUnits(l)));
+  const releases = after.flatMap((l) => excess(l, catalog.boms.get(l.line_no)!, openUnits(l)));
   let next = await releaseAllocations(db, tenantId, actor, { ...o, lines: after }, releases);
   let refund = 0;
   next = {
     ...next,
     lines: next.lines.map((l) => {
-      const counted = recount(l, boms.get(l.line_no)!);
+      const counted = recount(l, catalog.boms.get(l.line_no)!);
       const value = cancelledValue(l, l.cancelled);
       refund += value - l.refunded;
       return { ...counted, refunded: value };
@@ -484,9 +495,9 @@ export async function updateOrder(
     }
     next = { ...next, shipping_address: input.shipping_address };
     if (!samePlace(o.shipping_address, input.shipping_address) && hasOpen(o)) {
-      const boms = await bomsFor(db, tenantId, o.lines, (i) => `order.lines[${i}].sku`);
-      next = await releaseAll(db, tenantId, actor, next, boms);
-      const r = await routeOpenUnits(db, tenantId, actor, next, boms, {
+      const catalog = await catalogFor(db, tenantId, o.lines, (i) => `order.lines[${i}].sku`);
+      next = await releaseAll(db, tenantId, actor, next, catalog);
+      const r = await routeOpenUnits(db, tenantId, actor, next, catalog, {
         trigger: 'address_change',
         reason: 'Shipping address changed',
       });
@@ -513,8 +524,8 @@ export async function reroute(
   if (o.released_at !== null)
     throw notNow(o, 'The order is in fulfillment; re-route its fulfillment instead.', 'too_late');
   if (!hasOpen(o)) throw notNow(o, `Nothing is left to route: the order is ${o.status}.`);
-  const boms = await bomsFor(db, tenantId, o.lines, (i) => `order.lines[${i}].sku`);
-  let next = await releaseAll(db, tenantId, actor, o, boms);
+  const catalog = await catalogFor(db, tenantId, o.lines, (i) => `order.lines[${i}].sku`);
+  let next = await releaseAll(db, tenantId, actor, o, catalog);
   const opts: RouteOptions = {
     trigger: input.location_id ? 'manual' : 'reroute',
     reason: input.reason,
@@ -525,7 +536,7 @@ export async function reroute(
     tenantId,
     actor,
     { ...next, failure: null, failure_reason: null },
-    boms,
+    catalog,
     opts,
   );
   next = r.order;
@@ -568,8 +579,8 @@ export async function allocateWaiting(
   if (o.release_date !== null && o.release_date > now.toISOString().slice(0, 10)) return 0;
   const waitingBefore = o.lines.reduce((s, l) => s + l.backordered, 0);
   if (waitingBefore === 0) return 0;
-  const boms = await bomsFor(db, tenantId, o.lines, (i) => `order.lines[${i}].sku`);
-  const r = await routeOpenUnits(db, tenantId, actor, o, boms, {
+  const catalog = await catalogFor(db, tenantId, o.lines, (i) => `order.lines[${i}].sku`);
+  const r = await routeOpenUnits(db, tenantId, actor, o, catalog, {
     trigger: 'backorder_release',
     now,
     only_if_reserved: true,

@@ -1,5 +1,6 @@
 import type { Queryable } from '../../db/pool.ts';
 import { AppError, type FieldError } from '../../http/problem.ts';
+import { CONFIG_TTL_MS, tenantCache } from '../../lib/ttl-cache.ts';
 import { findBundles, findProducts } from '../catalog/service.ts';
 import { sellableSnapshot } from '../inventory/read.ts';
 import { networkSnapshot } from '../network/service.ts';
@@ -77,8 +78,10 @@ export async function sourcingInputs(
   lines: readonly { sku: string; quantity: number }[],
   channel: string | undefined,
   destinationPostal?: string,
+  /** The lines already resolved to products with weights (the caller read the catalog). */
+  resolved?: PlanLine[],
 ): Promise<SourcingInputs> {
-  const planned = await planLines(db, tenantId, lines);
+  const planned = resolved ?? (await planLines(db, tenantId, lines));
   const snapshot = await networkSnapshot(db, tenantId, destinationPostal);
   const stock = await stockFor(db, tenantId, planned, channel);
   return { lines: planned, network: { locations: snapshot.locations, services: snapshot.services }, stock };
@@ -94,19 +97,26 @@ export function defaultPolicy(): StoredPolicy {
   return { preset: DEFAULT_PRESET, ...rest };
 }
 
+const policyCache = tenantCache<{ policy: StoredPolicy; updated_at: Date } | undefined>(CONFIG_TTL_MS);
+
 /** The tenant's policy, or the default preset (with `updated_at: null`) when none is stored. */
 export async function loadPolicy(db: Queryable, tenantId: string) {
-  const { rows } = await db.query<{ policy: StoredPolicy; updated_at: Date }>(
-    'select policy, updated_at from sourcing_policies where tenant_id = $1',
-    [tenantId],
-  );
-  const row = rows[0];
+  const row = await policyCache.get(tenantId, 'policy', () => readPolicy(db, tenantId));
   return row
     ? { ...row.policy, updated_at: row.updated_at.toISOString() }
     : { ...defaultPolicy(), updated_at: null as string | null };
 }
 
+async function readPolicy(db: Queryable, tenantId: string) {
+  const { rows } = await db.query<{ policy: StoredPolicy; updated_at: Date }>(
+    'select policy, updated_at from sourcing_policies where tenant_id = $1',
+    [tenantId],
+  );
+  return rows[0];
+}
+
 export async function savePolicy(db: Queryable, tenantId: string, policy: StoredPolicy) {
+  policyCache.invalidate(tenantId);
   const { rows } = await db.query<{ updated_at: Date }>(
     `insert into sourcing_policies (tenant_id, policy) values ($1, $2)
      on conflict (tenant_id) do update set policy = excluded.policy, updated_at = now()

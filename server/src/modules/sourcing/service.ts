@@ -1,14 +1,14 @@
 import type { Queryable } from '../../db/pool.ts';
 import type { Actor } from '../../http/context.ts';
 import { publish } from '../events/service.ts';
-import { type ReserveOutcome, reserve } from '../inventory/reservations.ts';
+import { reserve } from '../inventory/reservations.ts';
 import type { Reservation } from '../inventory/schema.ts';
 import type { Destination } from '../network/snapshot.ts';
 import { loadPolicy, plannerPolicy, savePolicy, sourcingInputs, stockFor } from './inputs.ts';
 import { plan } from './planner.ts';
 import { type PresetName, presetPolicy } from './policy.ts';
 import type { PlanRequest, PolicyInput, PromiseOption, PromiseRequest } from './schema.ts';
-import type { Plan, ServiceLevel } from './types.ts';
+import type { Plan, PlanLine, ServiceLevel } from './types.ts';
 
 /** Sourcing as the API offers it: the stored policy, dry-run plans, promises, and committing a plan. */
 
@@ -132,6 +132,8 @@ export type CommitInput = {
   reference?: string | undefined;
   now?: Date | undefined;
   policy?: PresetName | undefined;
+  /** `lines` already resolved to products with weights, when the caller has read the catalog. */
+  plan_lines?: PlanLine[] | undefined;
   /** Plan among these locations only (a person routing an order to a location). */
   location_ids?: readonly string[] | undefined;
 };
@@ -145,16 +147,12 @@ export type CommitResult = {
   gave_up: boolean;
 };
 
-let savepointSeq = 0;
-
 /**
- * Plans on fresh stock and reserves the plan's shipped lines as one reservation, inside a
- * savepoint of the caller's transaction. If stock moved since the snapshot (another order took
- * it), the savepoint is rolled back and the order planned again on what is left, at most
+ * Plans on fresh stock and reserves the plan's shipped lines as one reservation, in the caller's
+ * transaction. If stock moved since the snapshot (another order took it), the reservation is
+ * refused with nothing changed and the order is planned again on what is left, at most
  * `max_attempts` times; after that the last plan is returned with every unit backordered and
- * nothing reserved. Either the whole plan is reserved or none of it is.
- *
- * Run it in a transaction on one connection (savepoints need one); the caller commits.
+ * nothing reserved. Either the whole plan is reserved or none of it is. The caller commits.
  */
 export async function commitPlan(
   db: Queryable,
@@ -171,6 +169,7 @@ export async function commitPlan(
     input.lines,
     input.channel,
     input.destination.postal_code,
+    input.plan_lines,
   );
   const policy = plannerPolicy(await loadPolicy(db, tenantId), input.policy);
   const only = input.location_ids;
@@ -193,25 +192,16 @@ export async function commitPlan(
       s.lines.map((l) => ({ sku: l.sku, location_id: s.location_id, quantity: l.quantity })),
     );
     if (lines.length === 0) return { plan: p, reservation: null, attempts: attempt, gave_up: false };
-    const savepoint = `sourcing_commit_${++savepointSeq}`;
-    await db.query(`savepoint ${savepoint}`);
-    let outcome: ReserveOutcome;
-    try {
-      outcome = await reserve(db, tenantId, actor, {
-        lines,
-        ...(input.channel && { channel: input.channel }),
-        ...(input.reference && { reference: input.reference }),
-      });
-    } catch (err) {
-      await db.query(`rollback to savepoint ${savepoint}`);
-      throw err;
-    }
+    // A refused reservation leaves nothing changed (see reserve), so no savepoint is needed.
+    const outcome = await reserve(db, tenantId, actor, {
+      lines,
+      ...(input.channel && { channel: input.channel }),
+      ...(input.reference && { reference: input.reference }),
+    });
     if (outcome.ok) {
-      await db.query(`release savepoint ${savepoint}`);
       return { plan: p, reservation: outcome.reservation, attempts: attempt, gave_up: false };
     }
-    // Stock or the channel's pool moved since the snapshot: undo everything, look again.
-    await db.query(`rollback to savepoint ${savepoint}`);
+    // Stock or the channel's pool moved since the snapshot: look again.
   }
   return {
     plan: allBackordered(last!),
