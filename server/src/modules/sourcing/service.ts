@@ -148,11 +148,13 @@ export type CommitResult = {
 };
 
 /**
- * Plans on fresh stock and reserves the plan's shipped lines as one reservation, in the caller's
- * transaction. If stock moved since the snapshot (another order took it), the reservation is
- * refused with nothing changed and the order is planned again on what is left, at most
+ * Plans on fresh stock and reserves the plan's shipped lines as one reservation, inside a
+ * savepoint of the caller's transaction. If stock moved since the snapshot (another order took
+ * it), the savepoint is rolled back and the order planned again on what is left, at most
  * `max_attempts` times; after that the last plan is returned with every unit backordered and
- * nothing reserved. Either the whole plan is reserved or none of it is. The caller commits.
+ * nothing reserved. Either the whole plan is reserved or none of it is.
+ *
+ * Run it in a transaction on one connection (savepoints need one); the caller commits.
  */
 export async function commitPlan(
   db: Queryable,
@@ -192,16 +194,22 @@ export async function commitPlan(
       s.lines.map((l) => ({ sku: l.sku, location_id: s.location_id, quantity: l.quantity })),
     );
     if (lines.length === 0) return { plan: p, reservation: null, attempts: attempt, gave_up: false };
-    // A refused reservation leaves nothing changed (see reserve), so no savepoint is needed.
+    // A refused reservation changes nothing, but it keeps the balance rows it locked. Rolling
+    // back to the savepoint lets them go, so the next attempt locks its own rows in the one fixed
+    // order again; holding the first plan's rows while locking another's could deadlock.
+    const savepoint = `sourcing_commit_${attempt}`;
+    await db.query(`savepoint ${savepoint}`);
     const outcome = await reserve(db, tenantId, actor, {
       lines,
       ...(input.channel && { channel: input.channel }),
       ...(input.reference && { reference: input.reference }),
     });
     if (outcome.ok) {
+      await db.query(`release savepoint ${savepoint}`);
       return { plan: p, reservation: outcome.reservation, attempts: attempt, gave_up: false };
     }
-    // Stock or the channel's pool moved since the snapshot: look again.
+    // Stock or the channel's pool moved since the snapshot: let the rows go, look again.
+    await db.query(`rollback to savepoint ${savepoint}`);
   }
   return {
     plan: allBackordered(last!),
