@@ -576,3 +576,37 @@ describe('flash sale', () => {
     await addStock(env, key, 'FLASH-2', loc.dallas!, 1);
   }, 180_000);
 });
+
+describe('re-routing under concurrency', () => {
+  it('orders re-routed at the same time, each way round, never deadlock', async () => {
+    await productWithStock(env, key, 'SWAP-1', { [loc.edison!]: 40, [loc.dallas!]: 40 });
+    await productWithStock(env, key, 'SWAP-2', { [loc.edison!]: 40, [loc.dallas!]: 40 });
+    const orders = [];
+    for (let i = 0; i < 12; i++) {
+      const lines =
+        i % 2
+          ? [
+              { sku: 'SWAP-1', quantity: 1 },
+              { sku: 'SWAP-2', quantity: 1 },
+            ]
+          : [
+              { sku: 'SWAP-2', quantity: 1 },
+              { sku: 'SWAP-1', quantity: 1 },
+            ];
+      orders.push(await capture(orderBody(lines)));
+    }
+    // Half move Edison → Dallas while the other half move back, three rounds, all at once.
+    for (let round = 0; round < 3; round++) {
+      const moves = await Promise.all(
+        orders.map((o, i) =>
+          post(`/v1/orders/${o.order_id}/route`, {
+            location_id: (i + round) % 2 ? loc.dallas : loc.edison,
+            reason: `round ${round}`,
+          }),
+        ),
+      );
+      expect(moves.filter((m) => m.status !== 200).map((m) => m.text)).toEqual([]);
+    }
+    expect(await ordersMatchLedger(db.pool, T)).toEqual([]);
+  }, 120_000);
+});

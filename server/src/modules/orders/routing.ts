@@ -2,7 +2,9 @@ import type { Queryable } from '../../db/pool.ts';
 import type { Actor } from '../../http/context.ts';
 import { AppError, type FieldError } from '../../http/problem.ts';
 import { findBundles, findProducts } from '../catalog/service.ts';
+import { lockBalances } from '../inventory/ledger.ts';
 import { settle } from '../inventory/reservations.ts';
+import { networkSnapshot } from '../network/service.ts';
 import { commitPlan } from '../sourcing/service.ts';
 import type { Plan, PlanLine } from '../sourcing/types.ts';
 import {
@@ -188,6 +190,9 @@ export async function releaseAllocations(
   releases: readonly Release[],
 ): Promise<OrderRecord> {
   if (releases.length === 0) return order;
+  // Voiding several reservations locks their rows one reservation at a time; locking them all
+  // first, in the ledger's one fixed order, keeps that from deadlocking with another order.
+  await lockBalances(db, tenantId, [...releases]);
   const byReservation = new Map<string, Release[]>();
   for (const r of releases)
     byReservation.set(r.reservation_id, [...(byReservation.get(r.reservation_id) ?? []), r]);
@@ -205,7 +210,14 @@ export async function releaseAllocations(
   return { ...order, lines: order.lines.map((l) => withoutReleases(l, releases)) };
 }
 
-/** Every open allocation of the order, released: the order is routed again from scratch. */
+/**
+ * Every open allocation of the order, released: the order is routed again from scratch.
+ *
+ * Releasing and then reserving takes row locks twice in one transaction, which could deadlock
+ * with another order doing the same the other way round. So every row either step may touch —
+ * the order's SKUs at every active location, and where it holds stock now — is locked first, in
+ * the ledger's fixed order; the later steps only take locks already held.
+ */
 export async function releaseAll(
   db: Queryable,
   tenantId: string,
@@ -213,6 +225,17 @@ export async function releaseAll(
   order: OrderRecord,
   { boms }: Catalog,
 ) {
+  const network = await networkSnapshot(db, tenantId, order.shipping_address.postal_code);
+  const skus = new Set([...boms.values()].flatMap((b) => b.map((c) => c.sku)));
+  const locations = new Set([
+    ...network.locations.map((l) => l.location_id),
+    ...order.lines.flatMap((l) => l.allocations.map((a) => a.location_id)),
+  ]);
+  await lockBalances(
+    db,
+    tenantId,
+    [...skus].flatMap((sku) => [...locations].map((location_id) => ({ sku, location_id }))),
+  );
   const releases = order.lines.flatMap((l) => excess(l, boms.get(l.line_no)!, 0));
   const released = await releaseAllocations(db, tenantId, actor, order, releases);
   return {
