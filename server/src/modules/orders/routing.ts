@@ -85,6 +85,9 @@ export type RouteOptions = {
  * Plans and reserves every open unit of the order not yet allocated, in the caller's transaction,
  * and records the routing (the plan with its explanation) in the order's routing log. Units the
  * plan cannot ship stay backordered; when nothing could ship, the order's failure says why.
+ *
+ * `first` is the capture's routing: nothing is written here, the capture writes the order, its
+ * routing and allocations in one statement (routing number 1).
  */
 export async function routeOpenUnits(
   db: Queryable,
@@ -92,11 +95,11 @@ export async function routeOpenUnits(
   actor: Actor,
   order: OrderRecord,
   catalog: Catalog,
-  opts: RouteOptions,
-): Promise<{ order: OrderRecord; plan: Plan | null; audit: AuditEntry[] }> {
+  opts: RouteOptions & { first?: boolean },
+): Promise<{ order: OrderRecord; plan: Plan | null; audit: AuditEntry[]; routing: store.RoutingRow | null }> {
   const { boms, units } = catalog;
   const wanted = needs(order.lines, boms);
-  if (wanted.length === 0) return { order, plan: null, audit: [] };
+  if (wanted.length === 0) return { order, plan: null, audit: [], routing: null };
   const bySku = needsBySku(wanted);
   const result = await commitPlan(db, tenantId, actor, {
     lines: bySku,
@@ -108,24 +111,23 @@ export async function routeOpenUnits(
     now: opts.now,
     location_ids: opts.location_id ? [opts.location_id] : undefined,
   });
-  if (opts.only_if_reserved && !result.reservation) return { order, plan: result.plan, audit: [] };
-  const routingNo = await store.insertRouting(
-    db,
-    tenantId,
-    order.order_id,
-    {
-      trigger: opts.trigger,
-      reason: opts.reason ?? null,
-      plan: result.plan,
-      reservation_id: result.reservation?.reservation_id ?? null,
-      attempts: result.attempts,
-    },
-    actor,
-  );
-  const added = result.reservation
-    ? distribute(wanted, result.plan.shipments, result.reservation.reservation_id, routingNo)
+  if (opts.only_if_reserved && !result.reservation) {
+    return { order, plan: result.plan, audit: [], routing: null };
+  }
+  const routing: store.RoutingRow = {
+    trigger: opts.trigger,
+    reason: opts.reason ?? null,
+    plan: result.plan,
+    reservation_id: result.reservation?.reservation_id ?? null,
+    attempts: result.attempts,
+  };
+  const shares = result.reservation
+    ? distribute(wanted, result.plan.shipments, result.reservation.reservation_id, 1)
     : [];
-  await store.addAllocations(db, tenantId, order.order_id, added);
+  const routingNo = opts.first
+    ? 1
+    : await store.insertRouting(db, tenantId, order.order_id, routing, shares, actor);
+  const added = shares.map((a) => ({ ...a, routing_no: routingNo }));
   const lines = order.lines.map((l) =>
     recount(
       { ...l, allocations: [...l.allocations, ...added.filter((a) => a.line_no === l.line_no)] },
@@ -134,7 +136,6 @@ export async function routeOpenUnits(
   );
   let next: OrderRecord = { ...order, lines };
   next = { ...next, ...derived(next), ...failureOf(next, result) };
-  const shippedUnits = added.reduce((s, a) => s + a.quantity, 0);
   const audit: AuditEntry = {
     type: 'routed',
     note: opts.reason ?? null,
@@ -142,13 +143,13 @@ export async function routeOpenUnits(
       routing_no: routingNo,
       trigger: opts.trigger,
       locations: [...new Set(added.map((a) => a.location_id))],
-      units_allocated: shippedUnits,
+      units_allocated: added.reduce((s, a) => s + a.quantity, 0),
       units_waiting: lines.reduce((s, l) => s + l.backordered, 0),
       promised_delivery_date: next.promised_delivery_date,
       why: result.plan.explanation.why,
     },
   };
-  return { order: next, plan: result.plan, audit: [audit] };
+  return { order: next, plan: result.plan, audit: [audit], routing };
 }
 
 function failureOf(

@@ -100,7 +100,12 @@ async function commitChange(
   before: OrderRecord,
   after: OrderRecord,
   audit: AuditEntry[],
-  events: NewEvent[] = [],
+  events: NewEvent[] | ((next: OrderRecord) => NewEvent[]) = [],
+  write: (next: OrderRecord, entries: AuditEntry[]) => Promise<OrderRecord> = async (next, entries) => {
+    const updated_at = await store.saveOrder(db, tenantId, next);
+    await store.insertAudit(db, tenantId, next.order_id, actor, entries);
+    return { ...next, updated_at };
+  },
 ): Promise<OrderRecord> {
   const status = deriveStatus(after.lines, flags(after, true));
   if (!canTransition(before.status, status)) {
@@ -110,19 +115,19 @@ async function commitChange(
       allowed_next: TRANSITIONS[before.status],
     });
   }
-  const next: OrderRecord = { ...after, status, on_hold: after.hold_reason !== null };
-  next.updated_at = await store.saveOrder(db, tenantId, next);
   const entries = [...audit];
-  const all = [...events];
   if (status !== before.status) {
     entries.push({ type: 'status_changed', from_status: before.status, to_status: status });
+  }
+  const next = await write({ ...after, status, on_hold: after.hold_reason !== null }, entries);
+  const all = typeof events === 'function' ? events(next) : [...events];
+  if (status !== before.status) {
     all.push({
       type: 'order.status_changed',
       subject: next.order_id,
       data: { order_id: next.order_id, order_number: next.order_number, from: before.status, to: status },
     });
   }
-  await store.insertAudit(db, tenantId, next.order_id, actor, entries);
   await publish(db, tenantId, actor, ...all);
   return next;
 }
@@ -161,10 +166,13 @@ export async function captureOrder(
   const catalog = await catalogFor(db, tenantId, lines);
 
   const orderId = newId('ord');
-  const fresh: store.NewOrder = {
+  const channelOrderId = input.channel_order_id ?? orderId;
+  const existing = await store.claimChannelOrder(db, tenantId, input.channel, channelOrderId);
+  if (existing) return { order: toApi((await store.findOrder(db, tenantId, existing))!), created: false };
+  const fresh = {
     order_id: orderId,
     channel: input.channel,
-    channel_order_id: input.channel_order_id ?? orderId,
+    channel_order_id: channelOrderId,
     order_type: input.order_type,
     customer: input.customer,
     shipping_address: input.shipping_address,
@@ -180,16 +188,11 @@ export async function captureOrder(
     subscription_id: opts.subscription_id ?? null,
     release_date: input.release_date ?? null,
     placed_at: input.placed_at ?? now.toISOString(),
-    lines,
   };
-  const orderNumber = await store.insertOrder(db, tenantId, fresh);
-  if (orderNumber === null) {
-    const existing = await store.findByChannelOrderId(db, tenantId, fresh.channel, fresh.channel_order_id);
-    return { order: toApi(existing!), created: false };
-  }
   const received: OrderRecord = {
     ...fresh,
-    order_number: orderNumber,
+    order_number: 0, // numbered by the database when the order is written
+
     status: 'received',
     failure: null,
     failure_reason: null,
@@ -226,12 +229,18 @@ export async function captureOrder(
     },
   ];
   let routed = received;
+  let routing: store.RoutingRow | null = null;
   const waitsForRelease = fresh.release_date !== null && fresh.release_date > now.toISOString().slice(0, 10);
   if (waitsForRelease) {
     audit.push({ type: 'routed', note: `Waits for its release date ${fresh.release_date}.` });
   } else {
-    const r = await routeOpenUnits(db, tenantId, actor, received, catalog, { trigger: 'capture', now });
+    const r = await routeOpenUnits(db, tenantId, actor, received, catalog, {
+      trigger: 'capture',
+      now,
+      first: true,
+    });
     routed = r.order;
+    routing = r.routing;
     audit.push(...r.audit);
   }
   const waiting = routed.lines.reduce((s, l) => s + l.backordered, 0);
@@ -249,13 +258,20 @@ export async function captureOrder(
       },
     );
   }
-  const saved = await commitChange(db, tenantId, actor, received, routed, audit, [
-    {
-      type: 'order.created',
-      subject: orderId,
-      data: toApi({ ...routed, status: deriveStatus(routed.lines, flags(routed, true)) }),
-    },
-  ]);
+  // The order is written once, now that its stock is reserved (see insertCapturedOrder).
+  const saved = await commitChange(
+    db,
+    tenantId,
+    actor,
+    received,
+    routed,
+    audit,
+    (next) => [{ type: 'order.created', subject: orderId, data: toApi(next) }],
+    async (next, entries) => ({
+      ...next,
+      ...(await store.insertCapturedOrder(db, tenantId, next, routing, entries, actor)),
+    }),
+  );
   if (input.order_type === 'subscription' && input.subscription) {
     // This order is cycle 1; the subscription places the next ones (subscriptions.ts).
     const sub = await createSubscription(db, tenantId, actor, { order: saved, input }, input.subscription);

@@ -9,8 +9,6 @@ export type LineRecord = OrderRecord['lines'][number];
 export type AllocationRecord = LineRecord['allocations'][number];
 
 const iso = (d: Date | null) => (d ? d.toISOString() : null);
-const day = (d: Date | string | null) =>
-  d === null ? null : typeof d === 'string' ? d.slice(0, 10) : d.toISOString().slice(0, 10);
 
 // Dates are read as text so a `date` column never shifts through the process's time zone.
 const ORDER_COLUMNS = `o.order_id, o.order_number, o.channel, o.channel_order_id, o.order_type, o.status,
@@ -84,63 +82,90 @@ export async function orderExists(db: Queryable, tenantId: string, orderId: stri
   return rowCount === 1;
 }
 
-const insertOrderSql = prepared(
-  'orders.insert',
-  `with o as (
-     insert into orders (tenant_id, order_id, channel, channel_order_id, order_type, status, customer,
-       customer_name, customer_email, shipping_address, billing_address, currency, service_level,
-       shipping_method, shipping, totals, notes, gift_message, tags, replacement_for, subscription_id,
-       release_date, placed_at)
-     values ($1, $2, $3, $4, $5, 'received', $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18,
-       $19, $20, $21, $22)
-     on conflict (tenant_id, channel, channel_order_id) do nothing
-     returning order_id, order_number
-   ), l as (
-     insert into order_lines (tenant_id, order_id, line_no, sku, quantity, unit_price, discount, tax, backordered)
-     select $1, o.order_id, x.line_no, x.sku, x.quantity, x.unit_price, x.discount, x.tax, x.quantity
-     from o, unnest($23::int[], $24::text[], $25::int[], $26::numeric[], $27::numeric[], $28::numeric[])
-       as x (line_no, sku, quantity, unit_price, discount, tax)
-   )
-   select order_number from o`,
+/**
+ * Makes concurrent captures of one channel order wait for each other (a transaction-scoped
+ * advisory lock on the channel order id), then answers the order already captured, if any. The
+ * lock is taken in its own statement so the read after it sees what the first capture committed.
+ */
+export async function claimChannelOrder(db: Queryable, tenantId: string, channel: string, id: string) {
+  await claimSql(db, [JSON.stringify([tenantId, channel, id])]);
+  const { rows } = await existingSql<{ order_id: string }>(db, [tenantId, channel, id]);
+  return rows[0]?.order_id ?? null;
+}
+const claimSql = prepared('orders.claim', 'select pg_advisory_xact_lock(hashtextextended($1, 7461004))');
+const existingSql = prepared(
+  'orders.existing',
+  'select order_id from orders where tenant_id = $1 and channel = $2 and channel_order_id = $3',
 );
 
-export type NewOrder = Omit<
-  OrderRecord,
-  | 'order_number'
-  | 'status'
-  | 'failure'
-  | 'failure_reason'
-  | 'on_hold'
-  | 'hold_reason'
-  | 'released_at'
-  | 'refund_due'
-  | 'location_ids'
-  | 'promised_delivery_date'
-  | 'created_at'
-  | 'updated_at'
-  | 'lines'
-> & {
-  lines: {
-    line_no: number;
-    sku: string;
-    quantity: number;
-    unit_price: number;
-    discount: number;
-    tax: number;
-  }[];
+export type RoutingRow = {
+  trigger: string;
+  reason: string | null;
+  plan: unknown;
+  reservation_id: string | null;
+  attempts: number;
 };
 
 /**
- * Inserts the order and its lines unless the channel's order id is already taken; then answers
- * null. A concurrent capture of the same id waits here for the first to commit or roll back.
+ * A captured order in one statement: the order row with its final status, its lines, its first
+ * routing and allocations, and its audit entries. Written once, after the stock is reserved, so
+ * the order's many indexes are maintained once, not for an insert and then an update.
  */
-export async function insertOrder(db: Queryable, tenantId: string, o: NewOrder): Promise<number | null> {
-  const { rows } = await insertOrderSql<{ order_number: string }>(db, [
+const insertCapturedSql = prepared(
+  'orders.insert-captured',
+  `with o as (
+     insert into orders (tenant_id, order_id, channel, channel_order_id, order_type, status, failure,
+       failure_reason, customer, customer_name, customer_email, shipping_address, billing_address, currency,
+       service_level, shipping_method, shipping, totals, notes, gift_message, tags, replacement_for,
+       subscription_id, release_date, location_ids, promised_delivery_date, placed_at)
+     values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21,
+       $22, $23, $24, $25, $26, $27)
+     returning order_number, created_at
+   ), l as (
+     insert into order_lines (tenant_id, order_id, line_no, sku, quantity, unit_price, discount, tax,
+       allocated, backordered)
+     select $1, $2, * from unnest($28::int[], $29::text[], $30::int[], $31::numeric[], $32::numeric[],
+       $33::numeric[], $34::int[], $35::int[])
+   ), r as (
+     insert into order_routings (tenant_id, order_id, routing_no, trigger, reason, plan, reservation_id,
+       attempts, actor)
+     select $1, $2, 1, $36, $37, $38, $39, $40, $41 where $36::text is not null
+   ), a as (
+     insert into order_allocations (tenant_id, order_id, line_no, sku, location_id, reservation_id, quantity,
+       routing_no, service_id, service_level, ship_date, delivery_date)
+     select $1, $2, x.line_no, x.sku, x.location_id, x.reservation_id, x.quantity, 1, x.service_id,
+       x.service_level, x.ship_date, x.delivery_date
+     from unnest($42::int[], $43::text[], $44::text[], $45::text[], $46::int[], $47::text[], $48::text[],
+       $49::date[], $50::date[])
+       as x (line_no, sku, location_id, reservation_id, quantity, service_id, service_level, ship_date, delivery_date)
+   ), e as (
+     insert into order_events (tenant_id, order_id, type, from_status, to_status, actor, note, data)
+     select $1, $2, x.type, x.from_status, x.to_status, $41, x.note, x.data
+     from unnest($51::text[], $52::text[], $53::text[], $54::text[], $55::jsonb[]) with ordinality
+       as x (type, from_status, to_status, note, data, n)
+     order by x.n
+   )
+   select order_number, created_at from o`,
+);
+
+export async function insertCapturedOrder(
+  db: Queryable,
+  tenantId: string,
+  o: OrderRecord,
+  routing: RoutingRow | null,
+  audit: AuditEntry[],
+  actor: Actor,
+) {
+  const allocations = o.lines.flatMap((l) => l.allocations.map((a) => ({ ...a, line_no: l.line_no })));
+  const { rows } = await insertCapturedSql<{ order_number: string; created_at: Date }>(db, [
     tenantId,
     o.order_id,
     o.channel,
     o.channel_order_id,
     o.order_type,
+    o.status,
+    o.failure,
+    o.failure_reason,
     JSON.stringify(o.customer),
     o.customer.name ?? '',
     o.customer.email ?? '',
@@ -157,6 +182,8 @@ export async function insertOrder(db: Queryable, tenantId: string, o: NewOrder):
     o.replacement_for,
     o.subscription_id,
     o.release_date,
+    o.location_ids,
+    o.promised_delivery_date,
     o.placed_at,
     o.lines.map((l) => l.line_no),
     o.lines.map((l) => l.sku),
@@ -164,9 +191,37 @@ export async function insertOrder(db: Queryable, tenantId: string, o: NewOrder):
     o.lines.map((l) => l.unit_price),
     o.lines.map((l) => l.discount),
     o.lines.map((l) => l.tax),
+    o.lines.map((l) => l.allocated),
+    o.lines.map((l) => l.backordered),
+    routing?.trigger ?? null,
+    routing?.reason ?? null,
+    routing ? JSON.stringify(routing.plan) : null,
+    routing?.reservation_id ?? null,
+    routing?.attempts ?? 0,
+    JSON.stringify(actor),
+    allocations.map((a) => a.line_no),
+    allocations.map((a) => a.sku),
+    allocations.map((a) => a.location_id),
+    allocations.map((a) => a.reservation_id),
+    allocations.map((a) => a.quantity),
+    allocations.map((a) => a.service_id),
+    allocations.map((a) => a.service_level),
+    allocations.map((a) => a.ship_date),
+    allocations.map((a) => a.delivery_date),
+    ...auditColumns(audit),
   ]);
-  return rows[0] ? Number(rows[0].order_number) : null;
+  const row = rows[0]!;
+  const at = row.created_at.toISOString();
+  return { order_number: Number(row.order_number), created_at: at, updated_at: at };
 }
+
+const auditColumns = (entries: AuditEntry[]) => [
+  entries.map((e) => e.type),
+  entries.map((e) => e.from_status ?? null),
+  entries.map((e) => e.to_status ?? null),
+  entries.map((e) => e.note ?? null),
+  entries.map((e) => (e.data === undefined || e.data === null ? null : JSON.stringify(e.data))),
+];
 
 const updateOrderSql = prepared(
   'orders.update',
@@ -220,37 +275,6 @@ export async function saveOrder(db: Queryable, tenantId: string, o: OrderRecord)
 
 // ── allocations and the routing log ─────────────────────────────────────────────────────────
 
-const addAllocationsSql = prepared(
-  'orders.add-allocations',
-  `insert into order_allocations (tenant_id, order_id, line_no, sku, location_id, reservation_id, quantity,
-     routing_no, service_id, service_level, ship_date, delivery_date)
-   select $1, $2, * from unnest($3::int[], $4::text[], $5::text[], $6::text[], $7::int[], $8::int[],
-     $9::text[], $10::text[], $11::date[], $12::date[])`,
-);
-
-export async function addAllocations(
-  db: Queryable,
-  tenantId: string,
-  orderId: string,
-  rows: (AllocationRecord & { line_no: number })[],
-) {
-  if (rows.length === 0) return;
-  await addAllocationsSql(db, [
-    tenantId,
-    orderId,
-    rows.map((a) => a.line_no),
-    rows.map((a) => a.sku),
-    rows.map((a) => a.location_id),
-    rows.map((a) => a.reservation_id),
-    rows.map((a) => a.quantity),
-    rows.map((a) => a.routing_no),
-    rows.map((a) => a.service_id),
-    rows.map((a) => a.service_level),
-    rows.map((a) => a.ship_date),
-    rows.map((a) => a.delivery_date),
-  ]);
-}
-
 /** Takes `quantity` off allocation rows (units voided or shipped). */
 export async function reduceAllocations(
   db: Queryable,
@@ -279,23 +303,30 @@ export async function reduceAllocations(
 
 const insertRoutingSql = prepared(
   'orders.insert-routing',
-  `insert into order_routings (tenant_id, order_id, routing_no, trigger, reason, plan, reservation_id, attempts, actor)
-   values ($1, $2, coalesce((select max(routing_no) from order_routings where tenant_id = $1 and order_id = $2), 0) + 1,
-     $3, $4, $5, $6, $7, $8)
-   returning routing_no`,
+  `with r as (
+     insert into order_routings (tenant_id, order_id, routing_no, trigger, reason, plan, reservation_id, attempts, actor)
+     values ($1, $2, coalesce((select max(routing_no) from order_routings where tenant_id = $1 and order_id = $2), 0) + 1,
+       $3, $4, $5, $6, $7, $8)
+     returning routing_no
+   ), a as (
+     insert into order_allocations (tenant_id, order_id, line_no, sku, location_id, reservation_id, quantity,
+       routing_no, service_id, service_level, ship_date, delivery_date)
+     select $1, $2, x.line_no, x.sku, x.location_id, x.reservation_id, x.quantity, r.routing_no, x.service_id,
+       x.service_level, x.ship_date, x.delivery_date
+     from r, unnest($9::int[], $10::text[], $11::text[], $12::text[], $13::int[], $14::text[], $15::text[],
+       $16::date[], $17::date[])
+       as x (line_no, sku, location_id, reservation_id, quantity, service_id, service_level, ship_date, delivery_date)
+   )
+   select routing_no from r`,
 );
 
+/** A later routing and the allocations it made, numbered after the order's last routing. */
 export async function insertRouting(
   db: Queryable,
   tenantId: string,
   orderId: string,
-  r: {
-    trigger: string;
-    reason: string | null;
-    plan: unknown;
-    reservation_id: string | null;
-    attempts: number;
-  },
+  r: RoutingRow,
+  allocations: (Omit<AllocationRecord, 'routing_no'> & { line_no: number })[],
   actor: Actor,
 ) {
   const { rows } = await insertRoutingSql<{ routing_no: number }>(db, [
@@ -307,6 +338,15 @@ export async function insertRouting(
     r.reservation_id,
     r.attempts,
     JSON.stringify(actor),
+    allocations.map((a) => a.line_no),
+    allocations.map((a) => a.sku),
+    allocations.map((a) => a.location_id),
+    allocations.map((a) => a.reservation_id),
+    allocations.map((a) => a.quantity),
+    allocations.map((a) => a.service_id),
+    allocations.map((a) => a.service_level),
+    allocations.map((a) => a.ship_date),
+    allocations.map((a) => a.delivery_date),
   ]);
   return rows[0]!.routing_no;
 }
@@ -347,16 +387,7 @@ export async function insertAudit(
   entries: AuditEntry[],
 ) {
   if (entries.length === 0) return;
-  await insertAuditSql(db, [
-    tenantId,
-    orderId,
-    JSON.stringify(actor),
-    entries.map((e) => e.type),
-    entries.map((e) => e.from_status ?? null),
-    entries.map((e) => e.to_status ?? null),
-    entries.map((e) => e.note ?? null),
-    entries.map((e) => (e.data === undefined || e.data === null ? null : JSON.stringify(e.data))),
-  ]);
+  await insertAuditSql(db, [tenantId, orderId, JSON.stringify(actor), ...auditColumns(entries)]);
 }
 
 export async function listAudit(db: Queryable, tenantId: string, orderId: string) {
@@ -387,5 +418,3 @@ export async function saveSettings(db: Queryable, tenantId: string, settings: un
   );
   return rows[0]!.updated_at;
 }
-
-export { day };
