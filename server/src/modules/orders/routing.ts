@@ -130,7 +130,13 @@ export async function routeOpenUnits(
   const added = shares.map((a) => ({ ...a, routing_no: routingNo }));
   const lines = order.lines.map((l) =>
     recount(
-      { ...l, allocations: [...l.allocations, ...added.filter((a) => a.line_no === l.line_no)] },
+      {
+        ...l,
+        allocations: [
+          ...l.allocations,
+          ...added.filter((a) => a.line_no === l.line_no).map(({ line_no: _n, ...a }) => a),
+        ],
+      },
       boms.get(l.line_no)!,
     ),
   );
