@@ -4,15 +4,23 @@ import { type Fetch, type RetryOptions, retryableStatus, retryPolicy, withRetrie
 import type {
   ApiKey,
   ApiKeyPage,
+  CancelOrder,
   CreateApiKey,
   CreatedApiKey,
+  CreateOrder,
   CreateUser,
+  components,
   EventPage,
   EventQuery,
   Health,
   Me,
+  Order,
+  OrderEvent,
+  OrderQuery,
+  OrderSummaryPage,
   PageQuery,
   paths,
+  UpdateOrder,
   UpdateUser,
   User,
   UserPage,
@@ -66,6 +74,19 @@ export type OrderlyClient = {
   events: {
     /** The event log in sequence order after `after`; pass `next_after` back as `after` to read on. */
     list(query?: EventQuery, options?: CallOptions): Promise<EventPage>;
+  };
+  /** Seed 000's `order.create`, `order.get`, `order.update`, `order.list`, and the everyday actions. */
+  orders: {
+    /** Captures, routes and reserves; the same channel order id again returns the order already there. */
+    create(order: CreateOrder, options?: WriteOptions): Promise<Order>;
+    get(order_id: string, options?: CallOptions): Promise<Order>;
+    update(order_id: string, patch: UpdateOrder, options?: WriteOptions): Promise<Order>;
+    list(query?: OrderQuery, options?: CallOptions): Promise<OrderSummaryPage>;
+    hold(order_id: string, reason: string, options?: WriteOptions): Promise<Order>;
+    releaseHold(order_id: string, note?: string, options?: WriteOptions): Promise<Order>;
+    cancel(order_id: string, request: CancelOrder, options?: WriteOptions): Promise<Order>;
+    /** The audit trail, oldest first. */
+    timeline(order_id: string, options?: CallOptions): Promise<OrderEvent[]>;
   };
 };
 
@@ -147,6 +168,61 @@ export function createOrderlyClient(options: OrderlyClientOptions): OrderlyClien
         const params = { ...rest, types: Array.isArray(types) ? types.join(',') : types };
         return dataOf(await client.GET('/v1/events', { params: { query: params }, signal: o.signal }));
       },
+    },
+    orders: {
+      // The server fills in the defaults the generated body type lists as required.
+      create: async (order, o) =>
+        dataOf(
+          await client.POST('/v1/orders', {
+            body: order as components['schemas']['CreateOrder'],
+            ...write(o),
+          }),
+        ),
+      get: async (order_id, o = {}) =>
+        dataOf(
+          await client.GET('/v1/orders/{order_id}', { params: { path: { order_id } }, signal: o.signal }),
+        ),
+      update: async (order_id, patch, o) =>
+        dataOf(
+          await client.PATCH('/v1/orders/{order_id}', {
+            params: { path: { order_id } },
+            body: patch,
+            ...write(o),
+          }),
+        ),
+      list: async (query = {}, o = {}) =>
+        dataOf(await client.GET('/v1/orders', { params: { query }, signal: o.signal })) as OrderSummaryPage,
+      hold: async (order_id, reason, o) =>
+        dataOf(
+          await client.POST('/v1/orders/{order_id}/hold', {
+            params: { path: { order_id } },
+            body: { reason },
+            ...write(o),
+          }),
+        ),
+      releaseHold: async (order_id, note, o) =>
+        dataOf(
+          await client.POST('/v1/orders/{order_id}/release-hold', {
+            params: { path: { order_id } },
+            body: note === undefined ? {} : { note },
+            ...write(o),
+          }),
+        ),
+      cancel: async (order_id, request, o) =>
+        dataOf(
+          await client.POST('/v1/orders/{order_id}/cancel', {
+            params: { path: { order_id } },
+            body: request,
+            ...write(o),
+          }),
+        ),
+      timeline: async (order_id, o = {}) =>
+        dataOf(
+          await client.GET('/v1/orders/{order_id}/timeline', {
+            params: { path: { order_id } },
+            signal: o.signal,
+          }),
+        ).data,
     },
   };
 }

@@ -38,3 +38,22 @@ export type PageQuery = NonNullable<paths['/v1/users']['get']['parameters']['que
 type EventsQuery = NonNullable<paths['/v1/events']['get']['parameters']['query']>;
 /** `after`, `limit`, and `types`: a comma-separated string or a list; `order.*` matches a prefix. */
 export type EventQuery = Omit<EventsQuery, 'types'> & { types?: EventsQuery['types'] | string[] };
+
+export type Order = Schemas['Order'];
+export type OrderSummary = Schemas['OrderSummary'];
+export type OrderSummaryPage = Schemas['OrderSummaryPage'];
+export type OrderEvent = Schemas['OrderEvent'];
+export type OrderStatus = Schemas['OrderStatus'];
+/** Fields the server fills in when they are not sent are optional here (the document lists them as required). */
+type WithDefaults<T, K extends keyof T> = Omit<T, K> & Partial<Pick<T, K>>;
+type OrderLineInput = Schemas['CreateOrder']['lines'][number];
+export type CreateOrder = WithDefaults<
+  Omit<Schemas['CreateOrder'], 'lines'>,
+  'order_type' | 'currency' | 'tags'
+> & {
+  lines: WithDefaults<OrderLineInput, 'discount' | 'tax'>[];
+};
+export type UpdateOrder = Schemas['UpdateOrder'];
+export type CancelOrder = Schemas['CancelRequest'];
+/** Filters, search (`q`), sort and paging of `GET /v1/orders`. */
+export type OrderQuery = Omit<NonNullable<paths['/v1/orders']['get']['parameters']['query']>, 'format'>;

@@ -173,4 +173,74 @@ describe('the SDK against a running server', () => {
       new Set(['user.created', 'user.updated', 'api_key.created']),
     );
   });
+
+  it('orders: create (once per channel order id), get, update, list, hold, release the hold, cancel, timeline', async () => {
+    const sku = unique('SDK-MUG').toUpperCase();
+    await orderly.client.POST('/v1/products', {
+      body: {
+        sku,
+        name: 'SDK mug',
+        weight_lb: 1,
+        unit_cost: 2,
+        price: 10,
+        description: null,
+        dimensions: null,
+        currency: 'USD',
+        barcode: null,
+        tags: [],
+        final_sale: false,
+        low_stock_threshold: null,
+        active: true,
+      },
+    });
+    const channel_order_id = unique('SDK');
+    const input = {
+      channel: 'web',
+      channel_order_id,
+      customer: { name: 'Sdk Customer', email: 'sdk@example.com' },
+      shipping_address: {
+        line1: '1 Main St',
+        city: 'New York',
+        region: 'NY',
+        postal_code: '10001',
+        country: 'US',
+      },
+      lines: [{ sku, quantity: 2, unit_price: 10 }],
+      totals: { subtotal: 20, discount: 0, tax: 0, shipping: 0, total: 20 },
+    };
+    const order = await orderly.orders.create(input);
+    // This server has no locations: the order is kept, and says why it cannot be routed.
+    expect(order).toMatchObject({ channel_order_id, status: 'routing_failed' });
+    expect((await orderly.orders.create(input)).order_id).toBe(order.order_id);
+    expect(await orderly.orders.get(order.order_id)).toMatchObject({
+      order_id: order.order_id,
+      lines: [{ sku }],
+    });
+
+    const edited = await orderly.orders.update(order.order_id, { notes: 'Leave at the door', tags: ['sdk'] });
+    expect(edited).toMatchObject({ notes: 'Leave at the door', tags: ['sdk'] });
+    const page = await orderly.orders.list({ q: channel_order_id });
+    expect(page.data.map((o) => o.order_id)).toEqual([order.order_id]);
+
+    expect((await orderly.orders.hold(order.order_id, 'Checking the address')).status).toBe('on_hold');
+    expect((await orderly.orders.releaseHold(order.order_id, 'Address fine')).status).toBe('routing_failed');
+    const cancelled = await orderly.orders.cancel(order.order_id, { reason: 'Customer cancelled' });
+    expect(cancelled).toMatchObject({ status: 'cancelled', refund_due: 20 });
+    const again = await rejection(orderly.orders.cancel(order.order_id, { reason: 'twice' }));
+    expect(again.status).toBe(409);
+
+    const trail = await orderly.orders.timeline(order.order_id);
+    expect(trail.map((e) => e.type)).toEqual([
+      'created',
+      'routed',
+      'status_changed',
+      'edited',
+      'held',
+      'status_changed',
+      'hold_released',
+      'status_changed',
+      'cancelled',
+      'status_changed',
+    ]);
+  });
 });

@@ -49,6 +49,6 @@ describe('migrations', () => {
     const { rows } = await db.pool.query(
       `select table_name from information_schema.tables where table_schema = 'orderly_system' order by 1`,
     );
-    expect(rows.map((r) => r.table_name)).toEqual(['schema_migrations', 'workers']);
+    expect(rows.map((r) => r.table_name)).toEqual(['event_consumers', 'schema_migrations', 'workers']);
   });
 });

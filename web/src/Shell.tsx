@@ -3,6 +3,7 @@ import { logout, type Me } from './api.ts';
 import { EmptyState } from './EmptyState.tsx';
 import { Inventory } from './Inventory.tsx';
 import { Network } from './Network.tsx';
+import { Orders } from './Orders.tsx';
 import { Overview } from './Overview.tsx';
 import { SECTIONS } from './sections.ts';
 import { UsersAndKeys } from './UsersAndKeys.tsx';
@@ -64,6 +65,7 @@ export function Shell({ me, onSignedOut }: Props) {
       <main className="content">
         <h1>{section.label}</h1>
         {section.id === 'overview' && <Overview />}
+        {section.id === 'orders' && <Orders orderId={rest[0]} me={me} />}
         {section.id === 'inventory' && <Inventory sku={rest[0]} />}
         {section.id === 'network' && <Network />}
         {section.id === 'users' && <UsersAndKeys role={me.role} />}

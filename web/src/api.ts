@@ -142,3 +142,79 @@ export async function listAllLocations(): Promise<Location[]> {
   } while (cursor);
   return all;
 }
+
+// ── orders ───────────────────────────────────────────────────────────────────────────────────
+export type OrderStatus = Schemas['OrderStatus'];
+export type Address = Schemas['ShippingAddress'];
+export type OrderSummary = Schemas['OrderSummary'];
+export type Order = Schemas['Order'];
+export type OrderLine = Schemas['OrderLine'];
+export type OrderAllocation = OrderLine['allocations'][number];
+export type OrderEvent = Schemas['OrderEvent'];
+export type OrderRouting = Schemas['OrderRouting'];
+export type Actor = OrderEvent['actor'];
+
+/** Filters of GET /v1/orders; lists go comma-separated, dates are the days as the browser sees them. */
+export type OrderFilter = {
+  statuses: OrderStatus[];
+  channel: string;
+  q: string;
+  late: boolean;
+  onHold: boolean;
+  backordered: boolean;
+  /** `YYYY-MM-DD`, local days, both included; '' for no bound. */
+  placedFrom: string;
+  placedTo: string;
+  sort: 'placed_at' | '-placed_at' | 'promised_delivery_date' | '-total';
+};
+
+/** A local day's first instant, as the API's ISO date-time. */
+const dayStart = (day: string) => new Date(`${day}T00:00:00`).toISOString();
+const nextDayStart = (day: string) => {
+  const d = new Date(`${day}T00:00:00`);
+  d.setDate(d.getDate() + 1);
+  return d.toISOString();
+};
+
+function ordersQuery(filter: OrderFilter, extra: Record<string, string> = {}): string {
+  const params = new URLSearchParams(extra);
+  if (filter.statuses.length > 0) params.set('status', filter.statuses.join(','));
+  if (filter.channel) params.set('channel', filter.channel);
+  if (filter.q) params.set('q', filter.q);
+  if (filter.late) params.set('late', 'true');
+  if (filter.onHold) params.set('on_hold', 'true');
+  if (filter.backordered) params.set('backordered', 'true');
+  if (filter.placedFrom) params.set('placed_from', dayStart(filter.placedFrom));
+  if (filter.placedTo) params.set('placed_to', nextDayStart(filter.placedTo));
+  if (filter.sort !== '-placed_at') params.set('sort', filter.sort);
+  const query = params.toString();
+  return query ? `?${query}` : '';
+}
+
+/** The order list, for `usePaged`. */
+export const ordersPath = (filter: OrderFilter) => `/v1/orders${ordersQuery(filter)}`;
+
+/** The same orders as a CSV download; the session cookie authenticates a plain link. */
+export const ordersCsvUrl = (filter: OrderFilter) => `/v1/orders${ordersQuery(filter, { format: 'csv' })}`;
+
+const orderPath = (orderId: string, rest = '') => `/v1/orders/${encodeURIComponent(orderId)}${rest}`;
+
+export const getOrder = (orderId: string) => api<Order>('GET', orderPath(orderId));
+export const getOrderTimeline = async (orderId: string) =>
+  (await api<{ data: OrderEvent[] }>('GET', orderPath(orderId, '/timeline'))).data;
+export const getOrderRoutings = async (orderId: string) =>
+  (await api<{ data: OrderRouting[] }>('GET', orderPath(orderId, '/routing'))).data;
+
+/** The manager actions on one order; each but a note answers with the order after the change. */
+export type OrderAction =
+  | { kind: 'hold'; reason: string }
+  | { kind: 'release-hold'; note?: string }
+  | { kind: 'notes'; note: string }
+  | { kind: 'cancel'; reason: string; lines?: { line_no: number; quantity: number }[] }
+  | { kind: 'route'; reason: string; location_id?: string }
+  | { kind: 'release' };
+
+export async function runOrderAction(orderId: string, action: OrderAction): Promise<void> {
+  const { kind, ...body } = action;
+  await api<unknown>('POST', orderPath(orderId, `/${kind}`), body);
+}

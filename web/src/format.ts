@@ -25,3 +25,29 @@ export function formatAgo(iso: string, now = Date.now()): string {
   }
   return formatDate(iso);
 }
+
+const money = new Map<string, Intl.NumberFormat>();
+
+/** "$1,234.50": an amount in its order's currency. */
+export function formatMoney(amount: number, currency: string): string {
+  let format = money.get(currency);
+  if (!format) {
+    try {
+      format = new Intl.NumberFormat(undefined, { style: 'currency', currency });
+    } catch {
+      return `${amount.toFixed(2)} ${currency}`;
+    }
+    money.set(currency, format);
+  }
+  return format.format(amount);
+}
+
+const day = new Intl.DateTimeFormat(undefined, {
+  weekday: 'short',
+  month: 'short',
+  day: 'numeric',
+  timeZone: 'UTC',
+});
+
+/** "Tue, Jan 6": a calendar day (`YYYY-MM-DD`), the same wherever the browser is. */
+export const formatDay = (date: string) => day.format(new Date(`${date.slice(0, 10)}T00:00:00Z`));

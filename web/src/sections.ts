@@ -17,11 +17,7 @@ export type Section = {
 
 export const SECTIONS: Section[] = [
   { id: 'overview', label: 'Overview' },
-  {
-    id: 'orders',
-    label: 'Orders',
-    pending: 'Orders arrive with the orders module: every order, its lines, status and history.',
-  },
+  { id: 'orders', label: 'Orders' },
   { id: 'inventory', label: 'Inventory' },
   { id: 'network', label: 'Network' },
   {
@@ -42,7 +38,7 @@ export const SECTIONS: Section[] = [
   { id: 'users', label: 'Users & keys' },
 ];
 
-/** `#/inventory/TEE-BLK-M`: the section, then what in it (here a SKU), each part URL-encoded. */
+/** `#/inventory/TEE-BLK-M`, `#/orders/ord_…`: the section, then what in it, each part URL-encoded. */
 export type HashRoute = { section: Section; rest: string[] };
 
 export function routeFromHash(hash: string): HashRoute {

@@ -8,6 +8,8 @@ type Paged<T> = {
   error: ApiError | null;
   hasMore: boolean;
   loadMore: () => void;
+  /** The first page again, for a list that knows it changed (a new order arrived, say). */
+  reload: () => void;
 };
 
 /**
@@ -54,5 +56,12 @@ export function usePaged<T>(path: string): Paged<T> {
     };
   }, [fetchPage]);
 
-  return { items, loading, error, hasMore: cursor !== null, loadMore: () => void fetchPage(cursor) };
+  return {
+    items,
+    loading,
+    error,
+    hasMore: cursor !== null,
+    loadMore: () => void fetchPage(cursor),
+    reload: () => void fetchPage(null),
+  };
 }

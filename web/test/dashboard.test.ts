@@ -89,9 +89,9 @@ describe('dashboard in a real browser', () => {
   });
 
   it('shows an honest empty state for a section that is not built yet', async () => {
-    await nav(page).getByRole('link', { name: 'Orders' }).click();
-    await shown(page.getByRole('heading', { name: 'Orders', level: 1 }));
-    await shown(page.getByText('Orders arrive with the orders module', { exact: false }));
+    await nav(page).getByRole('link', { name: 'Integrations' }).click();
+    await shown(page.getByRole('heading', { name: 'Integrations', level: 1 }));
+    await shown(page.getByText('Sales channels and other connected systems arrive', { exact: false }));
     expect(await page.getByRole('table').count()).toBe(0);
   });
 

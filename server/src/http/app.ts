@@ -9,6 +9,7 @@ import { catalogRoutes } from '../modules/catalog/routes.ts';
 import { eventRoutes } from '../modules/events/routes.ts';
 import { inventoryRoutes } from '../modules/inventory/routes.ts';
 import { networkRoutes } from '../modules/network/routes.ts';
+import { orderListRoutes } from '../modules/orders/list-routes.ts';
 import { orderRoutes } from '../modules/orders/routes.ts';
 import { subscriptionRoutes } from '../modules/orders/subscription-routes.ts';
 import { sourcingRoutes } from '../modules/sourcing/routes.ts';
@@ -117,6 +118,7 @@ export function createApp(deps: Deps, workers: WorkerState) {
   inventoryRoutes(app, deps);
   sourcingRoutes(app, deps);
   orderRoutes(app, deps);
+  orderListRoutes(app, deps);
   subscriptionRoutes(app, deps);
 
   const HealthSchema = z

@@ -29,7 +29,7 @@ export const AddressSchema = z
     phone: text(40).optional(),
   })
   .superRefine(checkPostalCode)
-  .openapi('Address');
+  .openapi('ShippingAddress');
 export type Address = z.infer<typeof AddressSchema>;
 
 export const CustomerSchema = z
@@ -253,7 +253,8 @@ export const OrderSchema = z
     released_at: z.string().nullable(),
     customer: CustomerSchema,
     shipping_address: AddressSchema,
-    billing_address: AddressSchema.nullable(),
+    // A union, not .nullable(): a nullable $ref becomes an unusable type in the generated SDK.
+    billing_address: z.union([AddressSchema, z.null()]),
     currency: z.string(),
     service_level: ServiceLevelSchema,
     shipping_method: z.string().nullable(),

@@ -11,7 +11,7 @@ export type AllocationRecord = LineRecord['allocations'][number];
 const iso = (d: Date | null) => (d ? d.toISOString() : null);
 
 // Dates are read as text so a `date` column never shifts through the process's time zone.
-const ORDER_COLUMNS = `o.order_id, o.order_number, o.channel, o.channel_order_id, o.order_type, o.status,
+export const ORDER_COLUMNS = `o.order_id, o.order_number, o.channel, o.channel_order_id, o.order_type, o.status,
   o.failure, o.failure_reason, o.hold_reason, o.released_at, o.customer, o.shipping_address,
   o.billing_address, o.currency, o.service_level, o.shipping_method, o.totals, o.refund_due::float8,
   o.notes, o.gift_message, o.tags, o.replacement_for, o.subscription_id, o.release_date::text,
