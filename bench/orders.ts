@@ -12,6 +12,7 @@
  * same number of clients. The ratio says what the rest (HTTP, validation, planning, the ledger's
  * movements, the audit trail and events) costs.
  */
+import { readdirSync, readFileSync } from 'node:fs';
 import { cpus } from 'node:os';
 import { performance } from 'node:perf_hooks';
 import { serve } from '@hono/node-server';
@@ -169,8 +170,12 @@ const capture = async () => {
 for (let i = 0; i < 200; i++) await capture(); // warm-up: JIT, prepared statements, caches
 statuses.clear();
 const t0 = performance.now();
+const cpu0 = { node: process.cpuUsage(), postgres: postgresCpuMs() };
 const orderly = await throughput(CLIENTS, BENCH_SECONDS, capture);
 const elapsed = (performance.now() - t0) / 1000;
+const nodeCpu = process.cpuUsage(cpu0.node);
+const nodeMs = (nodeCpu.user + nodeCpu.system) / 1000;
+const pgMs = postgresCpuMs() - cpu0.postgres;
 
 const { rows } = await pool.query(
   `select count(*)::int as orders, (select count(*)::int from events where tenant_id = $1) as events
@@ -199,7 +204,33 @@ console.log(
   `\n   ${orderly.completed} orders captured in ${elapsed.toFixed(1)} s (${orderly.refused} refused); answers: ` +
     [...statuses].map(([s, c]) => `${c} × ${s}`).join(', '),
   `\n   database now holds ${rows[0].orders} orders and ${rows[0].events} outbox events for the tenant.`,
+  `\n   CPU per captured order: Node (server and load generator) ${(nodeMs / orderly.completed).toFixed(1)} ms, ` +
+    `PostgreSQL ${Number.isNaN(pgMs) ? 'n/a' : `${(pgMs / orderly.completed).toFixed(1)} ms`} ` +
+    `(${cpus().length} cores give ${(cpus().length * 1000).toFixed(0)} ms of CPU per second).`,
 );
+
+/** CPU time of every postgres process on this machine so far, from /proc (Linux); NaN elsewhere. */
+function postgresCpuMs(): number {
+  try {
+    const tick = 100; // USER_HZ on Linux
+    let total = 0;
+    for (const pid of readdirSync('/proc').filter((d) => /^\d+$/.test(d))) {
+      let stat: string;
+      try {
+        stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+      } catch {
+        continue;
+      }
+      const name = stat.slice(stat.indexOf('(') + 1, stat.lastIndexOf(')'));
+      if (name !== 'postgres') continue;
+      const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+      total += Number(fields[11]) + Number(fields[12]); // utime, stime
+    }
+    return (total * 1000) / tick;
+  } catch {
+    return Number.NaN;
+  }
+}
 
 await new Promise<void>((resolve) => server.close(() => resolve()));
 await db.close();

@@ -11478,6 +11478,17 @@ export interface components {
                     [key: string]: "same_day" | "overnight" | "two_day" | "ground" | "economy";
                 };
             };
+            /**
+             * @description Release a customer's orders to the same address placed within the window together, as one group for fulfillment
+             * @default {
+             *       "enabled": false,
+             *       "window_minutes": 60
+             *     }
+             */
+            consolidation: {
+                enabled: boolean;
+                window_minutes: number;
+            };
         };
         Order: {
             order_id: string;
@@ -11491,6 +11502,8 @@ export interface components {
             on_hold: boolean;
             hold_reason: string | null;
             released_at: string | null;
+            /** @description Orders released together for one fulfillment share this id */
+            consolidation_group: string | null;
             customer: components["schemas"]["Customer"];
             shipping_address: components["schemas"]["ShippingAddress"];
             billing_address: components["schemas"]["ShippingAddress"] | null;
@@ -11731,6 +11744,8 @@ export interface components {
             on_hold: boolean;
             hold_reason: string | null;
             released_at: string | null;
+            /** @description Orders released together for one fulfillment share this id */
+            consolidation_group: string | null;
             customer: components["schemas"]["Customer"];
             shipping_address: components["schemas"]["ShippingAddress"];
             billing_address: components["schemas"]["ShippingAddress"] | null;

@@ -610,3 +610,79 @@ describe('re-routing under concurrency', () => {
     expect(await ordersMatchLedger(db.pool, T)).toEqual([]);
   }, 120_000);
 });
+
+describe('consolidation', () => {
+  const settings = (consolidation?: { enabled: boolean; window_minutes: number }) =>
+    env.request('PUT', '/v1/order-settings', {
+      key,
+      body: {
+        backorders: 'accept',
+        default_service_level: 'ground',
+        shipping_methods: {},
+        ...(consolidation && { consolidation }),
+      },
+    });
+  const customer = { name: 'Joan Clarke', email: 'joan@example.com' };
+  const at = (minutes: number) => new Date(Date.UTC(2026, 10, 20, 12, minutes)).toISOString();
+
+  it('is off by default: releasing one order releases only that order', async () => {
+    expect((await get('/v1/order-settings')).json.consolidation).toEqual({
+      enabled: false,
+      window_minutes: 60,
+    });
+    const a = await capture(
+      orderBody([{ sku: 'CANDLE-CEDAR', quantity: 1 }], { customer, placed_at: at(0) }),
+    );
+    const b = await capture(
+      orderBody([{ sku: 'CANDLE-CEDAR', quantity: 1 }], { customer, placed_at: at(5) }),
+    );
+    const released = await post(`/v1/orders/${a.order_id}/release`, {});
+    expect(released.json).toMatchObject({ status: 'in_fulfillment', consolidation_group: null });
+    expect((await get(`/v1/orders/${b.order_id}`)).json.status).toBe('allocated');
+    await post(`/v1/orders/${b.order_id}/cancel`, { reason: 'clean up' });
+  });
+
+  it('when on, releases the customer’s orders to the same address within the window as one group', async () => {
+    expect((await settings({ enabled: true, window_minutes: 30 })).status).toBe(200);
+    const email = { name: 'Alan Turing', email: 'Alan@Example.com' };
+    const first = await capture(
+      orderBody([{ sku: 'CANDLE-CEDAR', quantity: 1 }], { customer: email, placed_at: at(0) }),
+    );
+    const second = await capture(
+      orderBody([{ sku: 'MUG-ENAMEL-WHT', quantity: 1 }], {
+        customer: { ...email, email: 'alan@example.com' },
+        placed_at: at(20),
+      }),
+    );
+    const late = await capture(
+      orderBody([{ sku: 'MUG-ENAMEL-WHT', quantity: 1 }], { customer: email, placed_at: at(45) }),
+    );
+    const elsewhere = await capture(
+      orderBody([{ sku: 'MUG-ENAMEL-WHT', quantity: 1 }], {
+        customer: email,
+        placed_at: at(10),
+        shipping_address: SEATTLE,
+      }),
+    );
+    const held = await capture(
+      orderBody([{ sku: 'MUG-ENAMEL-WHT', quantity: 1 }], { customer: email, placed_at: at(15) }),
+    );
+    await post(`/v1/orders/${held.order_id}/hold`, { reason: 'not this one' });
+
+    const released = await post(`/v1/orders/${first.order_id}/release`, {});
+    expect(released.status, released.text).toBe(200);
+    const group = released.json.consolidation_group;
+    expect(group).toMatch(/^grp_/);
+    const state = async (o: { order_id: string }) => (await get(`/v1/orders/${o.order_id}`)).json;
+    expect(await state(second)).toMatchObject({ status: 'in_fulfillment', consolidation_group: group });
+    for (const o of [late, elsewhere])
+      expect(await state(o)).toMatchObject({ status: 'allocated', consolidation_group: null });
+    expect(await state(held)).toMatchObject({ status: 'on_hold', consolidation_group: null });
+    expect((await timeline(second.order_id)).find((e) => e.type === 'released_to_fulfillment')).toMatchObject(
+      {
+        data: { consolidation_group: group, with: [first.order_id] },
+      },
+    );
+    await settings();
+  });
+});

@@ -200,6 +200,16 @@ export const OrderSettingsSchema = z
     shipping_methods: z
       .record(Channel, z.record(z.string().min(1).max(100), ServiceLevelSchema))
       .openapi({ description: 'Per channel: its shipping method names → service level' }),
+    consolidation: z
+      .strictObject({
+        enabled: z.boolean(),
+        window_minutes: z.number().int().min(1).max(10_080),
+      })
+      .default({ enabled: false, window_minutes: 60 })
+      .openapi({
+        description:
+          "Release a customer's orders to the same address placed within the window together, as one group for fulfillment",
+      }),
   })
   .openapi('OrderSettings');
 export type OrderSettings = z.infer<typeof OrderSettingsSchema>;
@@ -251,6 +261,10 @@ export const OrderSchema = z
     on_hold: z.boolean(),
     hold_reason: z.string().nullable(),
     released_at: z.string().nullable(),
+    consolidation_group: z
+      .string()
+      .nullable()
+      .openapi({ description: 'Orders released together for one fulfillment share this id' }),
     customer: CustomerSchema,
     shipping_address: AddressSchema,
     // A union, not .nullable(): a nullable $ref becomes an unusable type in the generated SDK.

@@ -21,6 +21,7 @@ export const DEFAULT_SETTINGS: OrderSettings = {
   backorders: 'accept',
   default_service_level: 'ground',
   shipping_methods: {},
+  consolidation: { enabled: false, window_minutes: 60 },
 };
 
 // Read by every capture, changed rarely: kept per process for a few seconds (see ttl-cache.ts).
@@ -192,6 +193,7 @@ export async function captureOrder(
   const received: OrderRecord = {
     ...fresh,
     order_number: 0, // numbered by the database when the order is written
+    consolidation_group: null,
 
     status: 'received',
     failure: null,
@@ -359,27 +361,57 @@ export async function addNote(db: Queryable, tenantId: string, actor: Actor, ord
 /**
  * Hands the allocated units to fulfillment. Never while on hold; only allocated stock is
  * released, so a partly allocated order ships what it has and the rest follows.
+ *
+ * With consolidation on (order settings), the customer's other orders to the same address placed
+ * within the window and ready to go are released with it as one group, for one fulfillment per
+ * location. The group's orders are locked in id order, so two releases of one group wait for each
+ * other instead of deadlocking; each order's trail names the others.
  */
 export async function releaseToFulfillment(db: Queryable, tenantId: string, actor: Actor, orderId: string) {
-  const o = await lockOrder(db, tenantId, orderId);
+  const settings = await getSettings(db, tenantId);
+  const first = await store.findOrder(db, tenantId, orderId);
+  if (!first) throw notFound(`Order ${orderId}`);
+  const siblings = settings.consolidation.enabled
+    ? await store.consolidationCandidates(db, tenantId, first, settings.consolidation.window_minutes)
+    : [];
+  const locked = new Map<string, OrderRecord>();
+  for (const id of [orderId, ...siblings].sort()) locked.set(id, await lockOrder(db, tenantId, id));
+  const o = locked.get(orderId)!;
   if (o.hold_reason !== null)
     throw notNow(o, `The order is on hold (${o.hold_reason}); release the hold first.`, 'on_hold');
   if (o.released_at !== null)
     throw notNow(o, 'The order is already released to fulfillment.', 'already_released');
   if (!o.lines.some((l) => l.allocated > 0))
     throw notNow(o, 'Nothing is allocated to fulfil yet.', 'nothing_allocated');
-  const next = { ...o, released_at: new Date().toISOString() };
-  return toApi(
-    await commitChange(
+  // Checked again under the locks: a sibling may have been held or released meanwhile.
+  const group = [...locked.values()].filter(
+    (x) =>
+      x.order_id === orderId ||
+      (x.released_at === null && x.hold_reason === null && x.lines.some((l) => l.allocated > 0)),
+  );
+  const groupId = group.length > 1 ? newId('grp') : null;
+  const releasedAt = new Date().toISOString();
+  let answer: OrderRecord | undefined;
+  for (const member of group) {
+    const others = group.filter((x) => x !== member).map((x) => x.order_id);
+    const next = { ...member, released_at: releasedAt, consolidation_group: groupId };
+    const saved = await commitChange(
       db,
       tenantId,
       actor,
-      o,
+      member,
       next,
-      [{ type: 'released_to_fulfillment' }],
-      [updated(o, { released_to_fulfillment: true })],
-    ),
-  );
+      [
+        {
+          type: 'released_to_fulfillment',
+          ...(groupId && { data: { consolidation_group: groupId, with: others } }),
+        },
+      ],
+      [updated(member, { released_to_fulfillment: true, consolidation_group: groupId })],
+    );
+    if (member.order_id === orderId) answer = saved;
+  }
+  return toApi(answer!);
 }
 
 // ── cancellation ─────────────────────────────────────────────────────────────────────────────

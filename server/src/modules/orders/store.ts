@@ -12,7 +12,7 @@ const iso = (d: Date | null) => (d ? d.toISOString() : null);
 
 // Dates are read as text so a `date` column never shifts through the process's time zone.
 export const ORDER_COLUMNS = `o.order_id, o.order_number, o.channel, o.channel_order_id, o.order_type, o.status,
-  o.failure, o.failure_reason, o.hold_reason, o.released_at, o.customer, o.shipping_address,
+  o.failure, o.failure_reason, o.hold_reason, o.released_at, o.consolidation_group, o.customer, o.shipping_address,
   o.billing_address, o.currency, o.service_level, o.shipping_method, o.totals, o.refund_due::float8,
   o.notes, o.gift_message, o.tags, o.replacement_for, o.subscription_id, o.release_date::text,
   o.promised_delivery_date::text, o.location_ids, o.placed_at, o.created_at, o.updated_at`;
@@ -233,6 +233,7 @@ const updateOrderSql = prepared(
      where l.tenant_id = $1 and l.order_id = $2 and l.line_no = x.line_no
    )
    update orders set status = $3, failure = $4, failure_reason = $5, hold_reason = $6, released_at = $7,
+     consolidation_group = $27,
      shipping_address = $8, customer = $9, customer_name = $10, customer_email = $11, notes = $12,
      gift_message = $13, tags = $14, totals = $15, refund_due = $24, location_ids = $25,
      promised_delivery_date = $26, updated_at = now()
@@ -269,6 +270,7 @@ export async function saveOrder(db: Queryable, tenantId: string, o: OrderRecord)
     o.refund_due,
     o.location_ids,
     o.promised_delivery_date,
+    o.consolidation_group,
   ]);
   return iso(rows[0]!.updated_at)!;
 }
@@ -397,6 +399,42 @@ export async function listAudit(db: Queryable, tenantId: string, orderId: string
     [tenantId, orderId],
   );
   return rows.map((r) => ({ ...r, created_at: (r.created_at as Date).toISOString() }));
+}
+
+/**
+ * Orders that may be released with `o` as one group: the same customer email and street address,
+ * placed within `windowMinutes` of it, with stock allocated, neither released, held nor cancelled.
+ */
+export async function consolidationCandidates(
+  db: Queryable,
+  tenantId: string,
+  o: OrderRecord,
+  windowMinutes: number,
+) {
+  if (!o.customer.email) return [];
+  const a = o.shipping_address;
+  const { rows } = await db.query<{ order_id: string }>(
+    `select order_id from orders
+     where tenant_id = $1 and lower(customer_email) = lower($2) and released_at is null and customer_email <> ''
+       and order_id <> $3 and hold_reason is null
+       and status in ('allocated', 'partially_allocated')
+       and placed_at between $4::timestamptz - make_interval(mins => $5) and $4::timestamptz + make_interval(mins => $5)
+       and lower(shipping_address->>'line1') = lower($6) and coalesce(lower(shipping_address->>'line2'), '') = lower($7)
+       and shipping_address->>'postal_code' = $8 and shipping_address->>'country' = $9
+     order by order_id limit 50`,
+    [
+      tenantId,
+      o.customer.email,
+      o.order_id,
+      o.placed_at,
+      windowMinutes,
+      a.line1,
+      a.line2 ?? '',
+      a.postal_code,
+      a.country,
+    ],
+  );
+  return rows.map((r) => r.order_id);
 }
 
 // ── settings ─────────────────────────────────────────────────────────────────────────────────
