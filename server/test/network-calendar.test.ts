@@ -1,3 +1,4 @@
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import {
   addDays,
@@ -155,5 +156,65 @@ describe('carrier holidays (own rules, not the public calendar)', () => {
     expect(isValidHolidayRule('12-24 if sunday then next monday')).toBe(true);
     expect(isValidHolidayRule('the day the truck broke down')).toBe(false);
     expect(isValidHolidayRule('13-45')).toBe(false);
+  });
+});
+
+describe('localDateTime', () => {
+  const ZONES = [
+    'America/New_York',
+    'America/Los_Angeles',
+    'Europe/London',
+    'Asia/Kathmandu',
+    'Australia/Lord_Howe',
+    'Pacific/Chatham',
+    'UTC',
+  ];
+  const byIntl = (instant: Date, timeZone: string) => {
+    const p = Object.fromEntries(
+      new Intl.DateTimeFormat('en-US', {
+        timeZone,
+        hourCycle: 'h23',
+        year: 'numeric',
+        month: '2-digit',
+        day: '2-digit',
+        hour: '2-digit',
+        minute: '2-digit',
+        second: '2-digit',
+      })
+        .formatToParts(instant)
+        .map((x) => [x.type, x.value]),
+    );
+    return {
+      date: `${p.year}-${p.month}-${p.day}`,
+      time: `${p.hour}:${p.minute}`,
+      seconds: Number(p.second),
+    };
+  };
+
+  it('agrees with Intl for any instant, across DST changes and odd offsets', () => {
+    fc.assert(
+      fc.property(
+        fc.integer({ min: Date.UTC(2020, 0, 1), max: Date.UTC(2035, 0, 1) }),
+        fc.constantFrom(...ZONES),
+        (ms, zone) => {
+          const { weekday: _w, ...ours } = localDateTime(new Date(ms), zone);
+          expect(ours).toEqual(byIntl(new Date(ms), zone));
+        },
+      ),
+      { numRuns: 3000 },
+    );
+  });
+
+  it('is right on both sides of a spring-forward and a fall-back', () => {
+    // New York: 2026-03-08 02:00 → 03:00, 2026-11-01 02:00 → 01:00.
+    for (const iso of [
+      '2026-03-08T06:59:59Z',
+      '2026-03-08T07:00:00Z',
+      '2026-11-01T05:59:59Z',
+      '2026-11-01T06:00:00Z',
+    ]) {
+      const { weekday: _w, ...ours } = localDateTime(new Date(iso), 'America/New_York');
+      expect(ours, iso).toEqual(byIntl(new Date(iso), 'America/New_York'));
+    }
   });
 });

@@ -84,18 +84,40 @@ function formatter(timeZone: string) {
   return f;
 }
 
+// Every time zone in use changes its offset only on a quarter hour, so the offset found for one
+// instant holds for its whole quarter hour: Intl is asked once per zone and quarter hour, and the
+// rest is arithmetic. (Intl's formatToParts is what the planner spent most of its time on.)
+const QUARTER_HOUR_MS = 900_000;
+const OFFSETS_MAX = 50_000;
+const offsets = new Map<string, number>();
+
+function offsetAt(instantMs: number, timeZone: string): number {
+  const start = Math.floor(instantMs / QUARTER_HOUR_MS) * QUARTER_HOUR_MS;
+  const key = `${timeZone}|${start}`;
+  let offset = offsets.get(key);
+  if (offset === undefined) {
+    const p = Object.fromEntries(
+      formatter(timeZone)
+        .formatToParts(new Date(start))
+        .map((x) => [x.type, Number(x.value)]),
+    ) as Record<string, number>;
+    offset = Date.UTC(p.year!, p.month! - 1, p.day!, p.hour!, p.minute!, p.second!) - start;
+    if (offsets.size >= OFFSETS_MAX) offsets.clear();
+    offsets.set(key, offset);
+  }
+  return offset;
+}
+
+const pad = (n: number) => String(n).padStart(2, '0');
+
 /** The wall-clock day, time and weekday of an instant in a time zone. */
 export function localDateTime(instant: Date, timeZone: string) {
-  const parts = Object.fromEntries(
-    formatter(timeZone)
-      .formatToParts(instant)
-      .map((p) => [p.type, p.value]),
-  );
-  const date = `${parts.year}-${parts.month}-${parts.day}`;
+  const wall = new Date(instant.getTime() + offsetAt(instant.getTime(), timeZone));
+  const date = wall.toISOString().slice(0, 10);
   return {
     date,
-    time: `${parts.hour}:${parts.minute}`,
-    seconds: Number(parts.second),
+    time: `${pad(wall.getUTCHours())}:${pad(wall.getUTCMinutes())}`,
+    seconds: wall.getUTCSeconds(),
     weekday: weekdayOf(date),
   };
 }
