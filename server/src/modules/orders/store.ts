@@ -89,14 +89,14 @@ export async function orderExists(db: Queryable, tenantId: string, orderId: stri
  */
 export async function claimChannelOrder(db: Queryable, tenantId: string, channel: string, id: string) {
   await claimSql(db, [JSON.stringify([tenantId, channel, id])]);
-  const { rows } = await existingSql<{ order_id: string }>(db, [tenantId, channel, id]);
+  // Not a prepared (generic) plan: one made while the table was small scanned the whole tenant.
+  const { rows } = await db.query<{ order_id: string }>(
+    'select order_id from orders where tenant_id = $1 and channel = $2 and channel_order_id = $3',
+    [tenantId, channel, id],
+  );
   return rows[0]?.order_id ?? null;
 }
 const claimSql = prepared('orders.claim', 'select pg_advisory_xact_lock(hashtextextended($1, 7461004))');
-const existingSql = prepared(
-  'orders.existing',
-  'select order_id from orders where tenant_id = $1 and channel = $2 and channel_order_id = $3',
-);
 
 export type RoutingRow = {
   trigger: string;
