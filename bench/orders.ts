@@ -209,23 +209,35 @@ console.log(
     `(${cpus().length} cores give ${(cpus().length * 1000).toFixed(0)} ms of CPU per second).`,
 );
 
-/** CPU time of every postgres process on this machine so far, from /proc (Linux); NaN elsewhere. */
+/**
+ * CPU time so far of the PostgreSQL processes this benchmark started (descendants of this
+ * process, named postgres), from /proc (Linux); NaN elsewhere. Other work on the machine is left out.
+ */
 function postgresCpuMs(): number {
   try {
     const tick = 100; // USER_HZ on Linux
-    let total = 0;
+    const procs = new Map<number, { ppid: number; name: string; cpu: number }>();
     for (const pid of readdirSync('/proc').filter((d) => /^\d+$/.test(d))) {
-      let stat: string;
       try {
-        stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+        const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+        const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+        procs.set(Number(pid), {
+          name: stat.slice(stat.indexOf('(') + 1, stat.lastIndexOf(')')),
+          ppid: Number(fields[1]),
+          cpu: Number(fields[11]) + Number(fields[12]), // utime, stime
+        });
       } catch {
-        continue;
+        // the process ended while we looked
       }
-      const name = stat.slice(stat.indexOf('(') + 1, stat.lastIndexOf(')'));
-      if (name !== 'postgres') continue;
-      const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-      total += Number(fields[11]) + Number(fields[12]); // utime, stime
     }
+    const mine = (pid: number): boolean => {
+      for (let p = procs.get(pid)?.ppid; p !== undefined && p > 1; p = procs.get(p)?.ppid) {
+        if (p === process.pid) return true;
+      }
+      return false;
+    };
+    let total = 0;
+    for (const [pid, p] of procs) if (p.name === 'postgres' && mine(pid)) total += p.cpu;
     return (total * 1000) / tick;
   } catch {
     return Number.NaN;

@@ -231,11 +231,20 @@ export async function listActiveLocations(db: Queryable, tenantId: string) {
 export async function zoneTables(db: Queryable, tenantId: string, locationIds: string[], onlyZip3?: string) {
   const tables = new Map<string, Record<string, ZoneEntry>>(locationIds.map((id) => [id, {}]));
   if (locationIds.length === 0) return tables;
-  const { rows } = await db.query(
-    `select location_id, zip3, zone, distance_miles from location_zones
-     where tenant_id = $1 and location_id = any($2::text[]) and ($3::text is null or zip3 = $3)`,
-    [tenantId, locationIds, onlyZip3 ?? null],
-  );
+  // Two statements, not `($3 is null or zip3 = $3)`: a generic plan cannot use zip3 in the index
+  // through the OR, and read every zone row of every location (~900 each) to find ten.
+  const { rows } =
+    onlyZip3 === undefined
+      ? await db.query(
+          `select location_id, zip3, zone, distance_miles from location_zones
+           where tenant_id = $1 and location_id = any($2::text[])`,
+          [tenantId, locationIds],
+        )
+      : await db.query(
+          `select location_id, zip3, zone, distance_miles from location_zones
+           where tenant_id = $1 and location_id = any($2::text[]) and zip3 = $3`,
+          [tenantId, locationIds, onlyZip3],
+        );
   for (const r of rows)
     tables.get(r.location_id)![r.zip3] = { zone: r.zone, distance_miles: r.distance_miles };
   return tables;
