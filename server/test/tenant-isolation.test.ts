@@ -148,6 +148,28 @@ beforeAll(async () => {
     'A-ORDER-1',
     'buyer-of-a@example.com',
   );
+
+  // Webhooks: an endpoint on a port nothing listens on (its test ping fails at once), and a delivery.
+  await env.request('PUT', '/v1/webhook-settings', {
+    key: a.keys.admin,
+    body: { allow_private_webhook_urls: true },
+  });
+  const webhook = await env.request('POST', '/v1/webhooks', {
+    key: a.keys.admin,
+    body: { url: 'http://127.0.0.1:1/hooks-of-a', event_types: ['*'] },
+  });
+  expect(webhook.status, webhook.text).toBe(201);
+  fixtures.webhook_id = webhook.json.webhook_id;
+  const replayed = await env.request('POST', `/v1/webhooks/${fixtures.webhook_id}/replay`, {
+    key: a.keys.admin,
+    body: { after_seq: 0 },
+  });
+  expect(replayed.json.queued, replayed.text).toBeGreaterThan(0);
+  const deliveries = await env.request('GET', `/v1/webhooks/${fixtures.webhook_id}/deliveries?limit=1`, {
+    key: a.keys.admin,
+  });
+  fixtures.delivery_id = deliveries.json.data[0].delivery_id;
+  secrets.push(fixtures.webhook_id!, fixtures.delivery_id!, 'hooks-of-a');
 });
 
 /** Lists that need a query to answer at all, asked about tenant A's objects. */

@@ -14,6 +14,7 @@ import { orderRoutes } from '../modules/orders/routes.ts';
 import { subscriptionRoutes } from '../modules/orders/subscription-routes.ts';
 import { sourcingRoutes } from '../modules/sourcing/routes.ts';
 import { tenancyRoutes } from '../modules/tenancy/routes.ts';
+import { webhookRoutes } from '../modules/webhooks/routes.ts';
 import { checkHealth, type WorkerState } from '../system/health.ts';
 import type { AppEnv, Deps } from './context.ts';
 import { authenticate, emptyBodyIsNoBody, observe, rateLimit, transaction } from './middleware.ts';
@@ -120,6 +121,7 @@ export function createApp(deps: Deps, workers: WorkerState) {
   orderRoutes(app, deps);
   orderListRoutes(app, deps);
   subscriptionRoutes(app, deps);
+  webhookRoutes(app, deps);
 
   const HealthSchema = z
     .object({

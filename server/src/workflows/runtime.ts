@@ -6,6 +6,7 @@ import { startSequencer } from '../modules/events/service.ts';
 import { expireReservations } from '../modules/inventory/workflows.ts';
 import { backorderSweep, startBackorderRelease } from '../modules/orders/backorder-workflow.ts';
 import { placeSubscriptionCycles } from '../modules/orders/subscription-workflow.ts';
+import { startWebhookDelivery, webhookSweep } from '../modules/webhooks/workflows.ts';
 import { setWorkflowDeps } from './deps.ts';
 import { housekeeping } from './housekeeping.ts';
 
@@ -49,9 +50,11 @@ export async function startWorkers(
     { scheduleName: 'orderly.reservation-expiry', workflowFn: expireReservations, schedule: '* * * * *' },
     { scheduleName: 'orderly.backorder-sweep', workflowFn: backorderSweep, schedule: '*/5 * * * *' },
     { scheduleName: 'orderly.subscriptions', workflowFn: placeSubscriptionCycles, schedule: '* * * * *' },
+    { scheduleName: 'orderly.webhook-sweep', workflowFn: webhookSweep, schedule: '* * * * *' },
   ]);
   const stopSequencer = startSequencer(deps.pool, log);
   const stopBackorderRelease = await startBackorderRelease(deps.pool, log);
+  const stopWebhookDelivery = await startWebhookDelivery(deps.pool, log);
   const beat = () =>
     deps.pool.query(
       `insert into orderly_system.workers (executor_id, role, hostname, pid) values ($1, $2, $3, $4)
@@ -71,6 +74,7 @@ export async function startWorkers(
       running = false;
       clearInterval(timer);
       await stopBackorderRelease();
+      await stopWebhookDelivery();
       await stopSequencer();
       await deps.pool
         .query('delete from orderly_system.workers where executor_id = $1', [opts.executorId])

@@ -1,0 +1,155 @@
+import { DBOS } from '@dbos-inc/dbos-sdk';
+import type { Pool, PoolClient } from '../../db/pool.ts';
+import type { Logger } from '../../logger.ts';
+import { workflowDeps } from '../../workflows/deps.ts';
+import { type ConsumedEvent, startEventConsumer } from '../events/consumer.ts';
+import {
+  type AttemptResult,
+  type Claim,
+  claimNext,
+  createDeliveries,
+  recordAttempt,
+  sendDelivery,
+  stalledEndpoints,
+} from './delivery.ts';
+import { deliveryPolicy } from './policy.ts';
+
+/**
+ * Outbound webhook delivery. The `webhooks` event consumer reads every event and, in the
+ * transaction that moves its cursor, creates one delivery per (enabled endpoint, matching event)
+ * — exactly once, keyed by (endpoint, seq) — and starts `orderly.webhook-drain` for each endpoint
+ * it gave work to. A drain sends that endpoint's deliveries one at a time, oldest seq first,
+ * sleeping durably between retries; drains run on one queue partitioned by endpoint, one at a
+ * time per endpoint, so a slow or failing endpoint holds back only itself. Redelivery, replay
+ * and re-enabling publish an event that wakes the drain the same way, so API processes never
+ * start workflows. `orderly.webhook-sweep` restarts, every minute, any endpoint whose oldest
+ * delivery is overdue with nothing sending it.
+ */
+
+export const WEBHOOK_QUEUE = 'orderly.webhooks';
+export const WEBHOOK_CONSUMER = 'webhooks';
+/** Claims one drain run makes before handing over to a successor (bounds its recorded history). */
+const CLAIMS_PER_RUN_MAX = 500;
+/** A drain waits this long, at most, for the consumer transaction that started it to commit. */
+const NOT_READY_POLL_MS = 250;
+const NOT_READY_POLLS_MAX = 240;
+/**
+ * Waits for a retry are slept in slices so a drain notices within this long that its endpoint
+ * was disabled, re-enabled and replayed meanwhile (the new drain queues behind this one).
+ */
+const WAIT_SLICE_MS = 5 * 60_000;
+/** The sweep: a delivery this overdue, or in flight this long, has nobody sending it. */
+const STALLED_DUE_S = 120;
+const STALLED_IN_FLIGHT_S = 600;
+const SWEEP_ENDPOINTS_MAX = 1000;
+
+const STEP = { retriesAllowed: true, maxAttempts: 5, intervalSeconds: 1 } as const;
+
+/**
+ * Drains one endpoint. `triggerSeq` is the seq the consumer asked for it with: the drain first
+ * waits until the endpoint shows it (the consumer's transaction committed), so it cannot start,
+ * find nothing and end before the deliveries it was started for are visible.
+ */
+export const webhookDrain = DBOS.registerWorkflow(
+  async (tenantId: string, webhookId: string, triggerSeq: number) => {
+    const { metrics } = workflowDeps();
+    metrics.workflows.inc({ workflow: 'webhook-drain', outcome: 'started' });
+    try {
+      let polls = 0;
+      let last: string | undefined;
+      for (let i = 0; i < CLAIMS_PER_RUN_MAX; i++) {
+        const claim: Claim = await DBOS.runStep(
+          () => claimNext(workflowDeps().pool, tenantId, webhookId, triggerSeq),
+          { name: 'claim', ...STEP },
+        );
+        if (claim.kind === 'idle') break;
+        if (claim.kind === 'not_ready') {
+          if (++polls > NOT_READY_POLLS_MAX) break;
+          await DBOS.sleep(NOT_READY_POLL_MS);
+          continue;
+        }
+        if (claim.kind === 'wait') {
+          await DBOS.sleep(Math.min(claim.wait_ms, WAIT_SLICE_MS));
+          continue;
+        }
+        // Not retried by DBOS: a failed attempt is a result, retried on our schedule.
+        const result: AttemptResult = await DBOS.runStep(
+          () => {
+            const { pool, config } = workflowDeps();
+            return sendDelivery(pool, config, deliveryPolicy(), tenantId, webhookId, claim);
+          },
+          { name: 'send' },
+        );
+        await DBOS.runStep(
+          () => {
+            const { pool, metrics } = workflowDeps();
+            return recordAttempt(pool, metrics, deliveryPolicy(), tenantId, webhookId, claim, result);
+          },
+          { name: 'record', ...STEP },
+        );
+        last = `${claim.delivery_id}:${claim.attempt}`;
+        if (i === CLAIMS_PER_RUN_MAX - 1) {
+          await startDrain(`webhook-drain:${tenantId}:${webhookId}:after:${last}`, tenantId, webhookId, 0);
+        }
+      }
+      metrics.workflows.inc({ workflow: 'webhook-drain', outcome: 'succeeded' });
+    } catch (err) {
+      metrics.workflows.inc({ workflow: 'webhook-drain', outcome: 'failed' });
+      throw err;
+    }
+  },
+  { name: 'orderly.webhook-drain' },
+);
+
+/** Starts (or finds, by its id) a drain on the endpoint's partition of the queue. */
+function startDrain(workflowID: string, tenantId: string, webhookId: string, triggerSeq: number) {
+  return DBOS.startWorkflow(webhookDrain, {
+    workflowID,
+    queueName: WEBHOOK_QUEUE,
+    enqueueOptions: { queuePartitionKey: `${tenantId}:${webhookId}` },
+  })(tenantId, webhookId, triggerSeq);
+}
+
+/** The consumer's handler: deliveries for the batch, and a drain per endpoint that got work. */
+export async function onEvents(events: ConsumedEvent[], tx: PoolClient) {
+  for (const d of await createDeliveries(events, tx)) {
+    await startDrain(
+      `webhook-drain:${d.tenant_id}:${d.webhook_id}:${d.seq}`,
+      d.tenant_id,
+      d.webhook_id,
+      d.seq,
+    );
+  }
+}
+
+/** Every minute: a drain for each endpoint whose oldest delivery nobody is sending. */
+export const webhookSweep = DBOS.registerWorkflow(
+  async (_scheduledAt: Date, _context: unknown) => {
+    const stalled = await DBOS.runStep(
+      () => stalledEndpoints(workflowDeps().pool, STALLED_DUE_S, STALLED_IN_FLIGHT_S, SWEEP_ENDPOINTS_MAX),
+      { name: 'stalled-endpoints', ...STEP },
+    );
+    // Named after the stalled delivery's state, so sweeps that find it again start nothing new.
+    for (const s of stalled) {
+      const id = `webhook-sweep:${s.tenant_id}:${s.webhook_id}:${s.delivery_id}:${s.attempts}:${s.status}`;
+      await startDrain(id, s.tenant_id, s.webhook_id, 0);
+    }
+    if (stalled.length > 0)
+      workflowDeps().log.warn({ endpoints: stalled.length }, 'webhook drains restarted');
+  },
+  { name: 'orderly.webhook-sweep' },
+);
+
+/**
+ * In each worker process, after DBOS has launched: the drain queue and the consumer that feeds
+ * it. Returns the function that stops the consumer (before DBOS shuts down).
+ */
+export async function startWebhookDelivery(pool: Pool, log: Logger, opts: { idle_ms?: number } = {}) {
+  await DBOS.registerQueue(WEBHOOK_QUEUE, { partitionConcurrency: 1, minPollingIntervalMs: 250 });
+  return startEventConsumer(pool, log, {
+    name: WEBHOOK_CONSUMER,
+    types: ['*'],
+    handle: onEvents,
+    idle_ms: opts.idle_ms ?? 1000,
+  });
+}
