@@ -12091,125 +12091,3822 @@ export interface paths {
         trace?: never;
     };
 }
-export type webhooks = Record<string, never>;
+export interface webhooks {
+    "api_key.created": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * api_key.created
+         * @description `data` is the event as `GET /v1/events` and `GET /v1/stream` give it; a webhook endpoint subscribed to `api_key.created` is POSTed this body, signed per Standard Webhooks.
+         */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: {
+                content: {
+                    "application/json": {
+                        /** @enum {string} */
+                        type: "api_key.created";
+                        /** Format: date-time */
+                        timestamp: string;
+                        data: {
+                            /** @description Global, strictly increasing; the logical timestamp */
+                            seq: number;
+                            /** @example evt_01jq3v7k9m2x4b6n8p0r2t4w6y */
+                            event_id: string;
+                            /** @enum {string} */
+                            type: "api_key.created";
+                            /** @description Id of the object the event is about */
+                            subject: string;
+                            data: components["schemas"]["ApiKey"];
+                            actor: {
+                                /** @enum {string} */
+                                type: "user" | "api_key" | "system";
+                                id: string;
+                            };
+                            /** Format: date-time */
+                            created_at: string;
+                        };
+                    };
+                };
+            };
+            responses: {
+                /** @description Any 2xx acknowledges the delivery; anything else is retried */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content?: never;
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "api_key.revoked": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * api_key.revoked
+         * @description `data` is the event as `GET /v1/events` and `GET /v1/stream` give it; a webhook endpoint subscribed to `api_key.revoked` is POSTed this body, signed per Standard Webhooks.
+         */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: {
+                content: {
+                    "application/json": {
+                        /** @enum {string} */
+                        type: "api_key.revoked";
+                        /** Format: date-time */
+                        timestamp: string;
+                        data: {
+                            /** @description Global, strictly increasing; the logical timestamp */
+                            seq: number;
+                            /** @example evt_01jq3v7k9m2x4b6n8p0r2t4w6y */
+                            event_id: string;
+                            /** @enum {string} */
+                            type: "api_key.revoked";
+                            /** @description Id of the object the event is about */
+                            subject: string;
+                            data: components["schemas"]["ApiKey"];
+                            actor: {
+                                /** @enum {string} */
+                                type: "user" | "api_key" | "system";
+                                id: string;
+                            };
+                            /** Format: date-time */
+                            created_at: string;
+                        };
+                    };
+                };
+            };
+            responses: {
+                /** @description Any 2xx acknowledges the delivery; anything else is retried */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content?: never;
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "bundle.created": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * bundle.created
+         * @description `data` is the event as `GET /v1/events` and `GET /v1/stream` give it; a webhook endpoint subscribed to `bundle.created` is POSTed this body, signed per Standard Webhooks.
+         */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: {
+                content: {
+                    "application/json": {
+                        /** @enum {string} */
+                        type: "bundle.created";
+                        /** Format: date-time */
+                        timestamp: string;
+                        data: {
+                            /** @description Global, strictly increasing; the logical timestamp */
+                            seq: number;
+                            /** @example evt_01jq3v7k9m2x4b6n8p0r2t4w6y */
+                            event_id: string;
+                            /** @enum {string} */
+                            type: "bundle.created";
+                            /** @description Id of the object the event is about */
+                            subject: string;
+                            data: components["schemas"]["Bundle"];
+                            actor: {
+                                /** @enum {string} */
+                                type: "user" | "api_key" | "system";
+                                id: string;
+                            };
+                            /** Format: date-time */
+                            created_at: string;
+                        };
+                    };
+                };
+            };
+            responses: {
+                /** @description Any 2xx acknowledges the delivery; anything else is retried */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content?: never;
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "bundle.updated": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * bundle.updated
+         * @description `data` is the event as `GET /v1/events` and `GET /v1/stream` give it; a webhook endpoint subscribed to `bundle.updated` is POSTed this body, signed per Standard Webhooks.
+         */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: {
+                content: {
+                    "application/json": {
+                        /** @enum {string} */
+                        type: "bundle.updated";
+                        /** Format: date-time */
+                        timestamp: string;
+                        data: {
+                            /** @description Global, strictly increasing; the logical timestamp */
+                            seq: number;
+                            /** @example evt_01jq3v7k9m2x4b6n8p0r2t4w6y */
+                            event_id: string;
+                            /** @enum {string} */
+                            type: "bundle.updated";
+                            /** @description Id of the object the event is about */
+                            subject: string;
+                            data: components["schemas"]["Bundle"] & {
+                                /** @description The fields this change touched */
+                                changed: string[];
+                            };
+                            actor: {
+                                /** @enum {string} */
+                                type: "user" | "api_key" | "system";
+                                id: string;
+                            };
+                            /** Format: date-time */
+                            created_at: string;
+                        };
+                    };
+                };
+            };
+            responses: {
+                /** @description Any 2xx acknowledges the delivery; anything else is retried */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content?: never;
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "carrier.created": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * carrier.created
+         * @description `data` is the event as `GET /v1/events` and `GET /v1/stream` give it; a webhook endpoint subscribed to `carrier.created` is POSTed this body, signed per Standard Webhooks.
+         */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: {
+                content: {
+                    "application/json": {
+                        /** @enum {string} */
+                        type: "carrier.created";
+                        /** Format: date-time */
+                        timestamp: string;
+                        data: {
+                            /** @description Global, strictly increasing; the logical timestamp */
+                            seq: number;
+                            /** @example evt_01jq3v7k9m2x4b6n8p0r2t4w6y */
+                            event_id: string;
+                            /** @enum {string} */
+                            type: "carrier.created";
+                            /** @description Id of the object the event is about */
+                            subject: string;
+                            data: components["schemas"]["Carrier"];
+                            actor: {
+                                /** @enum {string} */
+                                type: "user" | "api_key" | "system";
+                                id: string;
+                            };
+                            /** Format: date-time */
+                            created_at: string;
+                        };
+                    };
+                };
+            };
+            responses: {
+                /** @description Any 2xx acknowledges the delivery; anything else is retried */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content?: never;
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "carrier.updated": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * carrier.updated
+         * @description `data` is the event as `GET /v1/events` and `GET /v1/stream` give it; a webhook endpoint subscribed to `carrier.updated` is POSTed this body, signed per Standard Webhooks.
+         */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: {
+                content: {
+                    "application/json": {
+                        /** @enum {string} */
+                        type: "carrier.updated";
+                        /** Format: date-time */
+                        timestamp: string;
+                        data: {
+                            /** @description Global, strictly increasing; the logical timestamp */
+                            seq: number;
+                            /** @example evt_01jq3v7k9m2x4b6n8p0r2t4w6y */
+                            event_id: string;
+                            /** @enum {string} */
+                            type: "carrier.updated";
+                            /** @description Id of the object the event is about */
+                            subject: string;
+                            data: components["schemas"]["Carrier"] & {
+                                /** @description The fields this change touched */
+                                changed: string[];
+                            };
+                            actor: {
+                                /** @enum {string} */
+                                type: "user" | "api_key" | "system";
+                                id: string;
+                            };
+                            /** Format: date-time */
+                            created_at: string;
+                        };
+                    };
+                };
+            };
+            responses: {
+                /** @description Any 2xx acknowledges the delivery; anything else is retried */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content?: never;
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "carrier_service.created": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * carrier_service.created
+         * @description `data` is the event as `GET /v1/events` and `GET /v1/stream` give it; a webhook endpoint subscribed to `carrier_service.created` is POSTed this body, signed per Standard Webhooks.
+         */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: {
+                content: {
+                    "application/json": {
+                        /** @enum {string} */
+                        type: "carrier_service.created";
+                        /** Format: date-time */
+                        timestamp: string;
+                        data: {
+                            /** @description Global, strictly increasing; the logical timestamp */
+                            seq: number;
+                            /** @example evt_01jq3v7k9m2x4b6n8p0r2t4w6y */
+                            event_id: string;
+                            /** @enum {string} */
+                            type: "carrier_service.created";
+                            /** @description Id of the object the event is about */
+                            subject: string;
+                            data: components["schemas"]["CarrierService"];
+                            actor: {
+                                /** @enum {string} */
+                                type: "user" | "api_key" | "system";
+                                id: string;
+                            };
+                            /** Format: date-time */
+                            created_at: string;
+                        };
+                    };
+                };
+            };
+            responses: {
+                /** @description Any 2xx acknowledges the delivery; anything else is retried */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content?: never;
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "carrier_service.updated": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * carrier_service.updated
+         * @description `data` is the event as `GET /v1/events` and `GET /v1/stream` give it; a webhook endpoint subscribed to `carrier_service.updated` is POSTed this body, signed per Standard Webhooks.
+         */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: {
+                content: {
+                    "application/json": {
+                        /** @enum {string} */
+                        type: "carrier_service.updated";
+                        /** Format: date-time */
+                        timestamp: string;
+                        data: {
+                            /** @description Global, strictly increasing; the logical timestamp */
+                            seq: number;
+                            /** @example evt_01jq3v7k9m2x4b6n8p0r2t4w6y */
+                            event_id: string;
+                            /** @enum {string} */
+                            type: "carrier_service.updated";
+                            /** @description Id of the object the event is about */
+                            subject: string;
+                            data: components["schemas"]["CarrierService"] & {
+                                /** @description The fields this change touched */
+                                changed: string[];
+                            };
+                            actor: {
+                                /** @enum {string} */
+                                type: "user" | "api_key" | "system";
+                                id: string;
+                            };
+                            /** Format: date-time */
+                            created_at: string;
+                        };
+                    };
+                };
+            };
+            responses: {
+                /** @description Any 2xx acknowledges the delivery; anything else is retried */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content?: never;
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "channel_pool.updated": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * channel_pool.updated
+         * @description `data` is the event as `GET /v1/events` and `GET /v1/stream` give it; a webhook endpoint subscribed to `channel_pool.updated` is POSTed this body, signed per Standard Webhooks.
+         */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: {
+                content: {
+                    "application/json": {
+                        /** @enum {string} */
+                        type: "channel_pool.updated";
+                        /** Format: date-time */
+                        timestamp: string;
+                        data: {
+                            /** @description Global, strictly increasing; the logical timestamp */
+                            seq: number;
+                            /** @example evt_01jq3v7k9m2x4b6n8p0r2t4w6y */
+                            event_id: string;
+                            /** @enum {string} */
+                            type: "channel_pool.updated";
+                            /** @description Id of the object the event is about */
+                            subject: string;
+                            data: components["schemas"]["ChannelPool"];
+                            actor: {
+                                /** @enum {string} */
+                                type: "user" | "api_key" | "system";
+                                id: string;
+                            };
+                            /** Format: date-time */
+                            created_at: string;
+                        };
+                    };
+                };
+            };
+            responses: {
+                /** @description Any 2xx acknowledges the delivery; anything else is retried */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content?: never;
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "inventory.back_in_stock": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * inventory.back_in_stock
+         * @description `data` is the event as `GET /v1/events` and `GET /v1/stream` give it; a webhook endpoint subscribed to `inventory.back_in_stock` is POSTed this body, signed per Standard Webhooks.
+         */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: {
+                content: {
+                    "application/json": {
+                        /** @enum {string} */
+                        type: "inventory.back_in_stock";
+                        /** Format: date-time */
+                        timestamp: string;
+                        data: {
+                            /** @description Global, strictly increasing; the logical timestamp */
+                            seq: number;
+                            /** @example evt_01jq3v7k9m2x4b6n8p0r2t4w6y */
+                            event_id: string;
+                            /** @enum {string} */
+                            type: "inventory.back_in_stock";
+                            /** @description Id of the object the event is about */
+                            subject: string;
+                            data: {
+                                sku: string;
+                                available: number;
+                            };
+                            actor: {
+                                /** @enum {string} */
+                                type: "user" | "api_key" | "system";
+                                id: string;
+                            };
+                            /** Format: date-time */
+                            created_at: string;
+                        };
+                    };
+                };
+            };
+            responses: {
+                /** @description Any 2xx acknowledges the delivery; anything else is retried */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content?: never;
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "inventory.changed": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * inventory.changed
+         * @description `data` is the event as `GET /v1/events` and `GET /v1/stream` give it; a webhook endpoint subscribed to `inventory.changed` is POSTed this body, signed per Standard Webhooks.
+         */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: {
+                content: {
+                    "application/json": {
+                        /** @enum {string} */
+                        type: "inventory.changed";
+                        /** Format: date-time */
+                        timestamp: string;
+                        data: {
+                            /** @description Global, strictly increasing; the logical timestamp */
+                            seq: number;
+                            /** @example evt_01jq3v7k9m2x4b6n8p0r2t4w6y */
+                            event_id: string;
+                            /** @enum {string} */
+                            type: "inventory.changed";
+                            /** @description Id of the object the event is about */
+                            subject: string;
+                            data: {
+                                sku: string;
+                                location_id: string;
+                                available: number;
+                                reserved: number;
+                                safety: number;
+                                quarantine: number;
+                                damaged: number;
+                                incoming: number;
+                                on_hand: number;
+                                cause: string;
+                                reason: string | null;
+                                reference: string | null;
+                            };
+                            actor: {
+                                /** @enum {string} */
+                                type: "user" | "api_key" | "system";
+                                id: string;
+                            };
+                            /** Format: date-time */
+                            created_at: string;
+                        };
+                    };
+                };
+            };
+            responses: {
+                /** @description Any 2xx acknowledges the delivery; anything else is retried */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content?: never;
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "inventory.imported": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * inventory.imported
+         * @description `data` is the event as `GET /v1/events` and `GET /v1/stream` give it; a webhook endpoint subscribed to `inventory.imported` is POSTed this body, signed per Standard Webhooks.
+         */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: {
+                content: {
+                    "application/json": {
+                        /** @enum {string} */
+                        type: "inventory.imported";
+                        /** Format: date-time */
+                        timestamp: string;
+                        data: {
+                            /** @description Global, strictly increasing; the logical timestamp */
+                            seq: number;
+                            /** @example evt_01jq3v7k9m2x4b6n8p0r2t4w6y */
+                            event_id: string;
+                            /** @enum {string} */
+                            type: "inventory.imported";
+                            /** @description Id of the object the event is about */
+                            subject: string;
+                            data: {
+                                import_id: string;
+                                covers_through_seq: number;
+                                reference: string | null;
+                                /** @description How many counts the import held */
+                                counts: number;
+                            };
+                            actor: {
+                                /** @enum {string} */
+                                type: "user" | "api_key" | "system";
+                                id: string;
+                            };
+                            /** Format: date-time */
+                            created_at: string;
+                        };
+                    };
+                };
+            };
+            responses: {
+                /** @description Any 2xx acknowledges the delivery; anything else is retried */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content?: never;
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "inventory.low_stock": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * inventory.low_stock
+         * @description `data` is the event as `GET /v1/events` and `GET /v1/stream` give it; a webhook endpoint subscribed to `inventory.low_stock` is POSTed this body, signed per Standard Webhooks.
+         */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: {
+                content: {
+                    "application/json": {
+                        /** @enum {string} */
+                        type: "inventory.low_stock";
+                        /** Format: date-time */
+                        timestamp: string;
+                        data: {
+                            /** @description Global, strictly increasing; the logical timestamp */
+                            seq: number;
+                            /** @example evt_01jq3v7k9m2x4b6n8p0r2t4w6y */
+                            event_id: string;
+                            /** @enum {string} */
+                            type: "inventory.low_stock";
+                            /** @description Id of the object the event is about */
+                            subject: string;
+                            data: {
+                                sku: string;
+                                available: number;
+                                low_stock_threshold: number;
+                            };
+                            actor: {
+                                /** @enum {string} */
+                                type: "user" | "api_key" | "system";
+                                id: string;
+                            };
+                            /** Format: date-time */
+                            created_at: string;
+                        };
+                    };
+                };
+            };
+            responses: {
+                /** @description Any 2xx acknowledges the delivery; anything else is retried */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content?: never;
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "inventory.reservation_posted": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * inventory.reservation_posted
+         * @description `data` is the event as `GET /v1/events` and `GET /v1/stream` give it; a webhook endpoint subscribed to `inventory.reservation_posted` is POSTed this body, signed per Standard Webhooks.
+         */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: {
+                content: {
+                    "application/json": {
+                        /** @enum {string} */
+                        type: "inventory.reservation_posted";
+                        /** Format: date-time */
+                        timestamp: string;
+                        data: {
+                            /** @description Global, strictly increasing; the logical timestamp */
+                            seq: number;
+                            /** @example evt_01jq3v7k9m2x4b6n8p0r2t4w6y */
+                            event_id: string;
+                            /** @enum {string} */
+                            type: "inventory.reservation_posted";
+                            /** @description Id of the object the event is about */
+                            subject: string;
+                            data: {
+                                reservation_id: string;
+                                reference: string | null;
+                                channel: string | null;
+                                /** @description What this call posted or voided */
+                                lines: {
+                                    sku: string;
+                                    location_id: string;
+                                    quantity: number;
+                                }[];
+                            };
+                            actor: {
+                                /** @enum {string} */
+                                type: "user" | "api_key" | "system";
+                                id: string;
+                            };
+                            /** Format: date-time */
+                            created_at: string;
+                        };
+                    };
+                };
+            };
+            responses: {
+                /** @description Any 2xx acknowledges the delivery; anything else is retried */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content?: never;
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "inventory.reservation_voided": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * inventory.reservation_voided
+         * @description `data` is the event as `GET /v1/events` and `GET /v1/stream` give it; a webhook endpoint subscribed to `inventory.reservation_voided` is POSTed this body, signed per Standard Webhooks.
+         */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: {
+                content: {
+                    "application/json": {
+                        /** @enum {string} */
+                        type: "inventory.reservation_voided";
+                        /** Format: date-time */
+                        timestamp: string;
+                        data: {
+                            /** @description Global, strictly increasing; the logical timestamp */
+                            seq: number;
+                            /** @example evt_01jq3v7k9m2x4b6n8p0r2t4w6y */
+                            event_id: string;
+                            /** @enum {string} */
+                            type: "inventory.reservation_voided";
+                            /** @description Id of the object the event is about */
+                            subject: string;
+                            data: {
+                                reservation_id: string;
+                                reference: string | null;
+                                channel: string | null;
+                                /** @description What this call posted or voided */
+                                lines: {
+                                    sku: string;
+                                    location_id: string;
+                                    quantity: number;
+                                }[];
+                            };
+                            actor: {
+                                /** @enum {string} */
+                                type: "user" | "api_key" | "system";
+                                id: string;
+                            };
+                            /** Format: date-time */
+                            created_at: string;
+                        };
+                    };
+                };
+            };
+            responses: {
+                /** @description Any 2xx acknowledges the delivery; anything else is retried */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content?: never;
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "inventory.shortage": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * inventory.shortage
+         * @description `data` is the event as `GET /v1/events` and `GET /v1/stream` give it; a webhook endpoint subscribed to `inventory.shortage` is POSTed this body, signed per Standard Webhooks.
+         */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: {
+                content: {
+                    "application/json": {
+                        /** @enum {string} */
+                        type: "inventory.shortage";
+                        /** Format: date-time */
+                        timestamp: string;
+                        data: {
+                            /** @description Global, strictly increasing; the logical timestamp */
+                            seq: number;
+                            /** @example evt_01jq3v7k9m2x4b6n8p0r2t4w6y */
+                            event_id: string;
+                            /** @enum {string} */
+                            type: "inventory.shortage";
+                            /** @description Id of the object the event is about */
+                            subject: string;
+                            data: {
+                                sku: string;
+                                location_id: string;
+                                counted: number;
+                                /** @description Units shipped after covers_through_seq: still in the count, already gone here */
+                                unreflected_shipped: number;
+                                on_hand: number;
+                                available: number;
+                                /** @description Reserved units the count no longer covers */
+                                shortage: number;
+                            };
+                            actor: {
+                                /** @enum {string} */
+                                type: "user" | "api_key" | "system";
+                                id: string;
+                            };
+                            /** Format: date-time */
+                            created_at: string;
+                        };
+                    };
+                };
+            };
+            responses: {
+                /** @description Any 2xx acknowledges the delivery; anything else is retried */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content?: never;
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "location.created": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * location.created
+         * @description `data` is the event as `GET /v1/events` and `GET /v1/stream` give it; a webhook endpoint subscribed to `location.created` is POSTed this body, signed per Standard Webhooks.
+         */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: {
+                content: {
+                    "application/json": {
+                        /** @enum {string} */
+                        type: "location.created";
+                        /** Format: date-time */
+                        timestamp: string;
+                        data: {
+                            /** @description Global, strictly increasing; the logical timestamp */
+                            seq: number;
+                            /** @example evt_01jq3v7k9m2x4b6n8p0r2t4w6y */
+                            event_id: string;
+                            /** @enum {string} */
+                            type: "location.created";
+                            /** @description Id of the object the event is about */
+                            subject: string;
+                            data: components["schemas"]["Location"];
+                            actor: {
+                                /** @enum {string} */
+                                type: "user" | "api_key" | "system";
+                                id: string;
+                            };
+                            /** Format: date-time */
+                            created_at: string;
+                        };
+                    };
+                };
+            };
+            responses: {
+                /** @description Any 2xx acknowledges the delivery; anything else is retried */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content?: never;
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "location.deactivated": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * location.deactivated
+         * @description `data` is the event as `GET /v1/events` and `GET /v1/stream` give it; a webhook endpoint subscribed to `location.deactivated` is POSTed this body, signed per Standard Webhooks.
+         */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: {
+                content: {
+                    "application/json": {
+                        /** @enum {string} */
+                        type: "location.deactivated";
+                        /** Format: date-time */
+                        timestamp: string;
+                        data: {
+                            /** @description Global, strictly increasing; the logical timestamp */
+                            seq: number;
+                            /** @example evt_01jq3v7k9m2x4b6n8p0r2t4w6y */
+                            event_id: string;
+                            /** @enum {string} */
+                            type: "location.deactivated";
+                            /** @description Id of the object the event is about */
+                            subject: string;
+                            data: components["schemas"]["Location"] & {
+                                /** @description The fields this change touched */
+                                changed: string[];
+                            };
+                            actor: {
+                                /** @enum {string} */
+                                type: "user" | "api_key" | "system";
+                                id: string;
+                            };
+                            /** Format: date-time */
+                            created_at: string;
+                        };
+                    };
+                };
+            };
+            responses: {
+                /** @description Any 2xx acknowledges the delivery; anything else is retried */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content?: never;
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "location.updated": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * location.updated
+         * @description `data` is the event as `GET /v1/events` and `GET /v1/stream` give it; a webhook endpoint subscribed to `location.updated` is POSTed this body, signed per Standard Webhooks.
+         */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: {
+                content: {
+                    "application/json": {
+                        /** @enum {string} */
+                        type: "location.updated";
+                        /** Format: date-time */
+                        timestamp: string;
+                        data: {
+                            /** @description Global, strictly increasing; the logical timestamp */
+                            seq: number;
+                            /** @example evt_01jq3v7k9m2x4b6n8p0r2t4w6y */
+                            event_id: string;
+                            /** @enum {string} */
+                            type: "location.updated";
+                            /** @description Id of the object the event is about */
+                            subject: string;
+                            data: components["schemas"]["Location"] & {
+                                /** @description The fields this change touched */
+                                changed: string[];
+                            };
+                            actor: {
+                                /** @enum {string} */
+                                type: "user" | "api_key" | "system";
+                                id: string;
+                            };
+                            /** Format: date-time */
+                            created_at: string;
+                        };
+                    };
+                };
+            };
+            responses: {
+                /** @description Any 2xx acknowledges the delivery; anything else is retried */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content?: never;
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "order.cancelled": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * order.cancelled
+         * @description `data` is the event as `GET /v1/events` and `GET /v1/stream` give it; a webhook endpoint subscribed to `order.cancelled` is POSTed this body, signed per Standard Webhooks.
+         */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: {
+                content: {
+                    "application/json": {
+                        /** @enum {string} */
+                        type: "order.cancelled";
+                        /** Format: date-time */
+                        timestamp: string;
+                        data: {
+                            /** @description Global, strictly increasing; the logical timestamp */
+                            seq: number;
+                            /** @example evt_01jq3v7k9m2x4b6n8p0r2t4w6y */
+                            event_id: string;
+                            /** @enum {string} */
+                            type: "order.cancelled";
+                            /** @description Id of the object the event is about */
+                            subject: string;
+                            data: {
+                                order_id: string;
+                                reason: string;
+                                lines: {
+                                    line_no: number;
+                                    quantity: number;
+                                }[];
+                                whole_order: boolean;
+                                refund: number;
+                            };
+                            actor: {
+                                /** @enum {string} */
+                                type: "user" | "api_key" | "system";
+                                id: string;
+                            };
+                            /** Format: date-time */
+                            created_at: string;
+                        };
+                    };
+                };
+            };
+            responses: {
+                /** @description Any 2xx acknowledges the delivery; anything else is retried */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content?: never;
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "order.created": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * order.created
+         * @description `data` is the event as `GET /v1/events` and `GET /v1/stream` give it; a webhook endpoint subscribed to `order.created` is POSTed this body, signed per Standard Webhooks.
+         */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: {
+                content: {
+                    "application/json": {
+                        /** @enum {string} */
+                        type: "order.created";
+                        /** Format: date-time */
+                        timestamp: string;
+                        data: {
+                            /** @description Global, strictly increasing; the logical timestamp */
+                            seq: number;
+                            /** @example evt_01jq3v7k9m2x4b6n8p0r2t4w6y */
+                            event_id: string;
+                            /** @enum {string} */
+                            type: "order.created";
+                            /** @description Id of the object the event is about */
+                            subject: string;
+                            data: components["schemas"]["Order"];
+                            actor: {
+                                /** @enum {string} */
+                                type: "user" | "api_key" | "system";
+                                id: string;
+                            };
+                            /** Format: date-time */
+                            created_at: string;
+                        };
+                    };
+                };
+            };
+            responses: {
+                /** @description Any 2xx acknowledges the delivery; anything else is retried */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content?: never;
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "order.held": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * order.held
+         * @description `data` is the event as `GET /v1/events` and `GET /v1/stream` give it; a webhook endpoint subscribed to `order.held` is POSTed this body, signed per Standard Webhooks.
+         */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: {
+                content: {
+                    "application/json": {
+                        /** @enum {string} */
+                        type: "order.held";
+                        /** Format: date-time */
+                        timestamp: string;
+                        data: {
+                            /** @description Global, strictly increasing; the logical timestamp */
+                            seq: number;
+                            /** @example evt_01jq3v7k9m2x4b6n8p0r2t4w6y */
+                            event_id: string;
+                            /** @enum {string} */
+                            type: "order.held";
+                            /** @description Id of the object the event is about */
+                            subject: string;
+                            data: {
+                                order_id: string;
+                                reason: string;
+                            };
+                            actor: {
+                                /** @enum {string} */
+                                type: "user" | "api_key" | "system";
+                                id: string;
+                            };
+                            /** Format: date-time */
+                            created_at: string;
+                        };
+                    };
+                };
+            };
+            responses: {
+                /** @description Any 2xx acknowledges the delivery; anything else is retried */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content?: never;
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "order.released": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * order.released
+         * @description `data` is the event as `GET /v1/events` and `GET /v1/stream` give it; a webhook endpoint subscribed to `order.released` is POSTed this body, signed per Standard Webhooks.
+         */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: {
+                content: {
+                    "application/json": {
+                        /** @enum {string} */
+                        type: "order.released";
+                        /** Format: date-time */
+                        timestamp: string;
+                        data: {
+                            /** @description Global, strictly increasing; the logical timestamp */
+                            seq: number;
+                            /** @example evt_01jq3v7k9m2x4b6n8p0r2t4w6y */
+                            event_id: string;
+                            /** @enum {string} */
+                            type: "order.released";
+                            /** @description Id of the object the event is about */
+                            subject: string;
+                            data: {
+                                order_id: string;
+                                note: string | null;
+                            };
+                            actor: {
+                                /** @enum {string} */
+                                type: "user" | "api_key" | "system";
+                                id: string;
+                            };
+                            /** Format: date-time */
+                            created_at: string;
+                        };
+                    };
+                };
+            };
+            responses: {
+                /** @description Any 2xx acknowledges the delivery; anything else is retried */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content?: never;
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "order.routed": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * order.routed
+         * @description `data` is the event as `GET /v1/events` and `GET /v1/stream` give it; a webhook endpoint subscribed to `order.routed` is POSTed this body, signed per Standard Webhooks.
+         */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: {
+                content: {
+                    "application/json": {
+                        /** @enum {string} */
+                        type: "order.routed";
+                        /** Format: date-time */
+                        timestamp: string;
+                        data: {
+                            /** @description Global, strictly increasing; the logical timestamp */
+                            seq: number;
+                            /** @example evt_01jq3v7k9m2x4b6n8p0r2t4w6y */
+                            event_id: string;
+                            /** @enum {string} */
+                            type: "order.routed";
+                            /** @description Id of the object the event is about */
+                            subject: string;
+                            data: {
+                                order_id: string;
+                                /** @enum {string} */
+                                trigger: "capture" | "reroute" | "manual" | "address_change" | "backorder_release";
+                                location_ids: string[];
+                                promised_delivery_date: string | null;
+                            };
+                            actor: {
+                                /** @enum {string} */
+                                type: "user" | "api_key" | "system";
+                                id: string;
+                            };
+                            /** Format: date-time */
+                            created_at: string;
+                        };
+                    };
+                };
+            };
+            responses: {
+                /** @description Any 2xx acknowledges the delivery; anything else is retried */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content?: never;
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "order.status_changed": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * order.status_changed
+         * @description `data` is the event as `GET /v1/events` and `GET /v1/stream` give it; a webhook endpoint subscribed to `order.status_changed` is POSTed this body, signed per Standard Webhooks.
+         */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: {
+                content: {
+                    "application/json": {
+                        /** @enum {string} */
+                        type: "order.status_changed";
+                        /** Format: date-time */
+                        timestamp: string;
+                        data: {
+                            /** @description Global, strictly increasing; the logical timestamp */
+                            seq: number;
+                            /** @example evt_01jq3v7k9m2x4b6n8p0r2t4w6y */
+                            event_id: string;
+                            /** @enum {string} */
+                            type: "order.status_changed";
+                            /** @description Id of the object the event is about */
+                            subject: string;
+                            data: {
+                                order_id: string;
+                                order_number: number;
+                                from: components["schemas"]["OrderStatus"];
+                                to: components["schemas"]["OrderStatus"];
+                            };
+                            actor: {
+                                /** @enum {string} */
+                                type: "user" | "api_key" | "system";
+                                id: string;
+                            };
+                            /** Format: date-time */
+                            created_at: string;
+                        };
+                    };
+                };
+            };
+            responses: {
+                /** @description Any 2xx acknowledges the delivery; anything else is retried */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content?: never;
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "order.updated": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * order.updated
+         * @description `data` is the event as `GET /v1/events` and `GET /v1/stream` give it; a webhook endpoint subscribed to `order.updated` is POSTed this body, signed per Standard Webhooks.
+         */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: {
+                content: {
+                    "application/json": {
+                        /** @enum {string} */
+                        type: "order.updated";
+                        /** Format: date-time */
+                        timestamp: string;
+                        data: {
+                            /** @description Global, strictly increasing; the logical timestamp */
+                            seq: number;
+                            /** @example evt_01jq3v7k9m2x4b6n8p0r2t4w6y */
+                            event_id: string;
+                            /** @enum {string} */
+                            type: "order.updated";
+                            /** @description Id of the object the event is about */
+                            subject: string;
+                            data: {
+                                order_id: string;
+                                order_number: number;
+                                change: {
+                                    /** @enum {boolean} */
+                                    released_to_fulfillment: true;
+                                    consolidation_group: string | null;
+                                } | {
+                                    shipping_address?: components["schemas"]["ShippingAddress"];
+                                    notes?: string | null;
+                                    gift_message?: string | null;
+                                    tags?: string[];
+                                    customer?: components["schemas"]["Customer"];
+                                };
+                            };
+                            actor: {
+                                /** @enum {string} */
+                                type: "user" | "api_key" | "system";
+                                id: string;
+                            };
+                            /** Format: date-time */
+                            created_at: string;
+                        };
+                    };
+                };
+            };
+            responses: {
+                /** @description Any 2xx acknowledges the delivery; anything else is retried */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content?: never;
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "order_settings.updated": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * order_settings.updated
+         * @description `data` is the event as `GET /v1/events` and `GET /v1/stream` give it; a webhook endpoint subscribed to `order_settings.updated` is POSTed this body, signed per Standard Webhooks.
+         */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: {
+                content: {
+                    "application/json": {
+                        /** @enum {string} */
+                        type: "order_settings.updated";
+                        /** Format: date-time */
+                        timestamp: string;
+                        data: {
+                            /** @description Global, strictly increasing; the logical timestamp */
+                            seq: number;
+                            /** @example evt_01jq3v7k9m2x4b6n8p0r2t4w6y */
+                            event_id: string;
+                            /** @enum {string} */
+                            type: "order_settings.updated";
+                            /** @description Id of the object the event is about */
+                            subject: string;
+                            data: components["schemas"]["OrderSettings"] & {
+                                /** Format: date-time */
+                                updated_at: string;
+                            };
+                            actor: {
+                                /** @enum {string} */
+                                type: "user" | "api_key" | "system";
+                                id: string;
+                            };
+                            /** Format: date-time */
+                            created_at: string;
+                        };
+                    };
+                };
+            };
+            responses: {
+                /** @description Any 2xx acknowledges the delivery; anything else is retried */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content?: never;
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "product.created": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * product.created
+         * @description `data` is the event as `GET /v1/events` and `GET /v1/stream` give it; a webhook endpoint subscribed to `product.created` is POSTed this body, signed per Standard Webhooks.
+         */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: {
+                content: {
+                    "application/json": {
+                        /** @enum {string} */
+                        type: "product.created";
+                        /** Format: date-time */
+                        timestamp: string;
+                        data: {
+                            /** @description Global, strictly increasing; the logical timestamp */
+                            seq: number;
+                            /** @example evt_01jq3v7k9m2x4b6n8p0r2t4w6y */
+                            event_id: string;
+                            /** @enum {string} */
+                            type: "product.created";
+                            /** @description Id of the object the event is about */
+                            subject: string;
+                            data: components["schemas"]["Product"];
+                            actor: {
+                                /** @enum {string} */
+                                type: "user" | "api_key" | "system";
+                                id: string;
+                            };
+                            /** Format: date-time */
+                            created_at: string;
+                        };
+                    };
+                };
+            };
+            responses: {
+                /** @description Any 2xx acknowledges the delivery; anything else is retried */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content?: never;
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "product.updated": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * product.updated
+         * @description `data` is the event as `GET /v1/events` and `GET /v1/stream` give it; a webhook endpoint subscribed to `product.updated` is POSTed this body, signed per Standard Webhooks.
+         */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: {
+                content: {
+                    "application/json": {
+                        /** @enum {string} */
+                        type: "product.updated";
+                        /** Format: date-time */
+                        timestamp: string;
+                        data: {
+                            /** @description Global, strictly increasing; the logical timestamp */
+                            seq: number;
+                            /** @example evt_01jq3v7k9m2x4b6n8p0r2t4w6y */
+                            event_id: string;
+                            /** @enum {string} */
+                            type: "product.updated";
+                            /** @description Id of the object the event is about */
+                            subject: string;
+                            data: components["schemas"]["Product"] & {
+                                /** @description The fields this change touched */
+                                changed: string[];
+                            };
+                            actor: {
+                                /** @enum {string} */
+                                type: "user" | "api_key" | "system";
+                                id: string;
+                            };
+                            /** Format: date-time */
+                            created_at: string;
+                        };
+                    };
+                };
+            };
+            responses: {
+                /** @description Any 2xx acknowledges the delivery; anything else is retried */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content?: never;
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "sourcing_policy.updated": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * sourcing_policy.updated
+         * @description `data` is the event as `GET /v1/events` and `GET /v1/stream` give it; a webhook endpoint subscribed to `sourcing_policy.updated` is POSTed this body, signed per Standard Webhooks.
+         */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: {
+                content: {
+                    "application/json": {
+                        /** @enum {string} */
+                        type: "sourcing_policy.updated";
+                        /** Format: date-time */
+                        timestamp: string;
+                        data: {
+                            /** @description Global, strictly increasing; the logical timestamp */
+                            seq: number;
+                            /** @example evt_01jq3v7k9m2x4b6n8p0r2t4w6y */
+                            event_id: string;
+                            /** @enum {string} */
+                            type: "sourcing_policy.updated";
+                            /** @description Id of the object the event is about */
+                            subject: string;
+                            data: components["schemas"]["SourcingPolicy"];
+                            actor: {
+                                /** @enum {string} */
+                                type: "user" | "api_key" | "system";
+                                id: string;
+                            };
+                            /** Format: date-time */
+                            created_at: string;
+                        };
+                    };
+                };
+            };
+            responses: {
+                /** @description Any 2xx acknowledges the delivery; anything else is retried */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content?: never;
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "subscription.cancelled": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * subscription.cancelled
+         * @description `data` is the event as `GET /v1/events` and `GET /v1/stream` give it; a webhook endpoint subscribed to `subscription.cancelled` is POSTed this body, signed per Standard Webhooks.
+         */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: {
+                content: {
+                    "application/json": {
+                        /** @enum {string} */
+                        type: "subscription.cancelled";
+                        /** Format: date-time */
+                        timestamp: string;
+                        data: {
+                            /** @description Global, strictly increasing; the logical timestamp */
+                            seq: number;
+                            /** @example evt_01jq3v7k9m2x4b6n8p0r2t4w6y */
+                            event_id: string;
+                            /** @enum {string} */
+                            type: "subscription.cancelled";
+                            /** @description Id of the object the event is about */
+                            subject: string;
+                            data: {
+                                subscription_id: string;
+                                status: components["schemas"]["SubscriptionStatus"];
+                                reason: string | null;
+                            };
+                            actor: {
+                                /** @enum {string} */
+                                type: "user" | "api_key" | "system";
+                                id: string;
+                            };
+                            /** Format: date-time */
+                            created_at: string;
+                        };
+                    };
+                };
+            };
+            responses: {
+                /** @description Any 2xx acknowledges the delivery; anything else is retried */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content?: never;
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "subscription.created": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * subscription.created
+         * @description `data` is the event as `GET /v1/events` and `GET /v1/stream` give it; a webhook endpoint subscribed to `subscription.created` is POSTed this body, signed per Standard Webhooks.
+         */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: {
+                content: {
+                    "application/json": {
+                        /** @enum {string} */
+                        type: "subscription.created";
+                        /** Format: date-time */
+                        timestamp: string;
+                        data: {
+                            /** @description Global, strictly increasing; the logical timestamp */
+                            seq: number;
+                            /** @example evt_01jq3v7k9m2x4b6n8p0r2t4w6y */
+                            event_id: string;
+                            /** @enum {string} */
+                            type: "subscription.created";
+                            /** @description Id of the object the event is about */
+                            subject: string;
+                            data: {
+                                subscription_id: string;
+                                status: components["schemas"]["SubscriptionStatus"];
+                                first_order_id: string;
+                                subscription: components["schemas"]["Subscription"];
+                            };
+                            actor: {
+                                /** @enum {string} */
+                                type: "user" | "api_key" | "system";
+                                id: string;
+                            };
+                            /** Format: date-time */
+                            created_at: string;
+                        };
+                    };
+                };
+            };
+            responses: {
+                /** @description Any 2xx acknowledges the delivery; anything else is retried */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content?: never;
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "subscription.cycle_failed": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * subscription.cycle_failed
+         * @description `data` is the event as `GET /v1/events` and `GET /v1/stream` give it; a webhook endpoint subscribed to `subscription.cycle_failed` is POSTed this body, signed per Standard Webhooks.
+         */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: {
+                content: {
+                    "application/json": {
+                        /** @enum {string} */
+                        type: "subscription.cycle_failed";
+                        /** Format: date-time */
+                        timestamp: string;
+                        data: {
+                            /** @description Global, strictly increasing; the logical timestamp */
+                            seq: number;
+                            /** @example evt_01jq3v7k9m2x4b6n8p0r2t4w6y */
+                            event_id: string;
+                            /** @enum {string} */
+                            type: "subscription.cycle_failed";
+                            /** @description Id of the object the event is about */
+                            subject: string;
+                            data: {
+                                subscription_id: string;
+                                status: components["schemas"]["SubscriptionStatus"];
+                                cycle: number;
+                                /** Format: date-time */
+                                run_at: string;
+                                reason: string;
+                                code: string;
+                                http_status: number;
+                                /** Format: date-time */
+                                next_run_at: string;
+                            };
+                            actor: {
+                                /** @enum {string} */
+                                type: "user" | "api_key" | "system";
+                                id: string;
+                            };
+                            /** Format: date-time */
+                            created_at: string;
+                        };
+                    };
+                };
+            };
+            responses: {
+                /** @description Any 2xx acknowledges the delivery; anything else is retried */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content?: never;
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "subscription.cycle_placed": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * subscription.cycle_placed
+         * @description `data` is the event as `GET /v1/events` and `GET /v1/stream` give it; a webhook endpoint subscribed to `subscription.cycle_placed` is POSTed this body, signed per Standard Webhooks.
+         */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: {
+                content: {
+                    "application/json": {
+                        /** @enum {string} */
+                        type: "subscription.cycle_placed";
+                        /** Format: date-time */
+                        timestamp: string;
+                        data: {
+                            /** @description Global, strictly increasing; the logical timestamp */
+                            seq: number;
+                            /** @example evt_01jq3v7k9m2x4b6n8p0r2t4w6y */
+                            event_id: string;
+                            /** @enum {string} */
+                            type: "subscription.cycle_placed";
+                            /** @description Id of the object the event is about */
+                            subject: string;
+                            data: {
+                                subscription_id: string;
+                                status: components["schemas"]["SubscriptionStatus"];
+                                cycle: number;
+                                /** Format: date-time */
+                                run_at: string;
+                                order_id: string;
+                                order_number: number;
+                                order_status: components["schemas"]["OrderStatus"];
+                                /** Format: date-time */
+                                next_run_at: string;
+                            };
+                            actor: {
+                                /** @enum {string} */
+                                type: "user" | "api_key" | "system";
+                                id: string;
+                            };
+                            /** Format: date-time */
+                            created_at: string;
+                        };
+                    };
+                };
+            };
+            responses: {
+                /** @description Any 2xx acknowledges the delivery; anything else is retried */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content?: never;
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "subscription.cycle_skipped": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * subscription.cycle_skipped
+         * @description `data` is the event as `GET /v1/events` and `GET /v1/stream` give it; a webhook endpoint subscribed to `subscription.cycle_skipped` is POSTed this body, signed per Standard Webhooks.
+         */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: {
+                content: {
+                    "application/json": {
+                        /** @enum {string} */
+                        type: "subscription.cycle_skipped";
+                        /** Format: date-time */
+                        timestamp: string;
+                        data: {
+                            /** @description Global, strictly increasing; the logical timestamp */
+                            seq: number;
+                            /** @example evt_01jq3v7k9m2x4b6n8p0r2t4w6y */
+                            event_id: string;
+                            /** @enum {string} */
+                            type: "subscription.cycle_skipped";
+                            /** @description Id of the object the event is about */
+                            subject: string;
+                            data: {
+                                subscription_id: string;
+                                status: components["schemas"]["SubscriptionStatus"];
+                                /** Format: date-time */
+                                run_at: string;
+                                /** Format: date-time */
+                                next_run_at: string;
+                            };
+                            actor: {
+                                /** @enum {string} */
+                                type: "user" | "api_key" | "system";
+                                id: string;
+                            };
+                            /** Format: date-time */
+                            created_at: string;
+                        };
+                    };
+                };
+            };
+            responses: {
+                /** @description Any 2xx acknowledges the delivery; anything else is retried */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content?: never;
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "subscription.paused": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * subscription.paused
+         * @description `data` is the event as `GET /v1/events` and `GET /v1/stream` give it; a webhook endpoint subscribed to `subscription.paused` is POSTed this body, signed per Standard Webhooks.
+         */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: {
+                content: {
+                    "application/json": {
+                        /** @enum {string} */
+                        type: "subscription.paused";
+                        /** Format: date-time */
+                        timestamp: string;
+                        data: {
+                            /** @description Global, strictly increasing; the logical timestamp */
+                            seq: number;
+                            /** @example evt_01jq3v7k9m2x4b6n8p0r2t4w6y */
+                            event_id: string;
+                            /** @enum {string} */
+                            type: "subscription.paused";
+                            /** @description Id of the object the event is about */
+                            subject: string;
+                            data: {
+                                subscription_id: string;
+                                status: components["schemas"]["SubscriptionStatus"];
+                                reason: string | null;
+                            };
+                            actor: {
+                                /** @enum {string} */
+                                type: "user" | "api_key" | "system";
+                                id: string;
+                            };
+                            /** Format: date-time */
+                            created_at: string;
+                        };
+                    };
+                };
+            };
+            responses: {
+                /** @description Any 2xx acknowledges the delivery; anything else is retried */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content?: never;
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "subscription.resumed": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * subscription.resumed
+         * @description `data` is the event as `GET /v1/events` and `GET /v1/stream` give it; a webhook endpoint subscribed to `subscription.resumed` is POSTed this body, signed per Standard Webhooks.
+         */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: {
+                content: {
+                    "application/json": {
+                        /** @enum {string} */
+                        type: "subscription.resumed";
+                        /** Format: date-time */
+                        timestamp: string;
+                        data: {
+                            /** @description Global, strictly increasing; the logical timestamp */
+                            seq: number;
+                            /** @example evt_01jq3v7k9m2x4b6n8p0r2t4w6y */
+                            event_id: string;
+                            /** @enum {string} */
+                            type: "subscription.resumed";
+                            /** @description Id of the object the event is about */
+                            subject: string;
+                            data: {
+                                subscription_id: string;
+                                status: components["schemas"]["SubscriptionStatus"];
+                                reason: string | null;
+                                /** Format: date-time */
+                                next_run_at: string;
+                            };
+                            actor: {
+                                /** @enum {string} */
+                                type: "user" | "api_key" | "system";
+                                id: string;
+                            };
+                            /** Format: date-time */
+                            created_at: string;
+                        };
+                    };
+                };
+            };
+            responses: {
+                /** @description Any 2xx acknowledges the delivery; anything else is retried */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content?: never;
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "subscription.skipped": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * subscription.skipped
+         * @description `data` is the event as `GET /v1/events` and `GET /v1/stream` give it; a webhook endpoint subscribed to `subscription.skipped` is POSTed this body, signed per Standard Webhooks.
+         */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: {
+                content: {
+                    "application/json": {
+                        /** @enum {string} */
+                        type: "subscription.skipped";
+                        /** Format: date-time */
+                        timestamp: string;
+                        data: {
+                            /** @description Global, strictly increasing; the logical timestamp */
+                            seq: number;
+                            /** @example evt_01jq3v7k9m2x4b6n8p0r2t4w6y */
+                            event_id: string;
+                            /** @enum {string} */
+                            type: "subscription.skipped";
+                            /** @description Id of the object the event is about */
+                            subject: string;
+                            data: {
+                                subscription_id: string;
+                                status: components["schemas"]["SubscriptionStatus"];
+                                reason: string | null;
+                                /** Format: date-time */
+                                skipped_run_at: string;
+                            };
+                            actor: {
+                                /** @enum {string} */
+                                type: "user" | "api_key" | "system";
+                                id: string;
+                            };
+                            /** Format: date-time */
+                            created_at: string;
+                        };
+                    };
+                };
+            };
+            responses: {
+                /** @description Any 2xx acknowledges the delivery; anything else is retried */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content?: never;
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "tenant.created": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * tenant.created
+         * @description `data` is the event as `GET /v1/events` and `GET /v1/stream` give it; a webhook endpoint subscribed to `tenant.created` is POSTed this body, signed per Standard Webhooks.
+         */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: {
+                content: {
+                    "application/json": {
+                        /** @enum {string} */
+                        type: "tenant.created";
+                        /** Format: date-time */
+                        timestamp: string;
+                        data: {
+                            /** @description Global, strictly increasing; the logical timestamp */
+                            seq: number;
+                            /** @example evt_01jq3v7k9m2x4b6n8p0r2t4w6y */
+                            event_id: string;
+                            /** @enum {string} */
+                            type: "tenant.created";
+                            /** @description Id of the object the event is about */
+                            subject: string;
+                            data: components["schemas"]["Tenant"];
+                            actor: {
+                                /** @enum {string} */
+                                type: "user" | "api_key" | "system";
+                                id: string;
+                            };
+                            /** Format: date-time */
+                            created_at: string;
+                        };
+                    };
+                };
+            };
+            responses: {
+                /** @description Any 2xx acknowledges the delivery; anything else is retried */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content?: never;
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "transfer.cancelled": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * transfer.cancelled
+         * @description `data` is the event as `GET /v1/events` and `GET /v1/stream` give it; a webhook endpoint subscribed to `transfer.cancelled` is POSTed this body, signed per Standard Webhooks.
+         */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: {
+                content: {
+                    "application/json": {
+                        /** @enum {string} */
+                        type: "transfer.cancelled";
+                        /** Format: date-time */
+                        timestamp: string;
+                        data: {
+                            /** @description Global, strictly increasing; the logical timestamp */
+                            seq: number;
+                            /** @example evt_01jq3v7k9m2x4b6n8p0r2t4w6y */
+                            event_id: string;
+                            /** @enum {string} */
+                            type: "transfer.cancelled";
+                            /** @description Id of the object the event is about */
+                            subject: string;
+                            data: components["schemas"]["Transfer"];
+                            actor: {
+                                /** @enum {string} */
+                                type: "user" | "api_key" | "system";
+                                id: string;
+                            };
+                            /** Format: date-time */
+                            created_at: string;
+                        };
+                    };
+                };
+            };
+            responses: {
+                /** @description Any 2xx acknowledges the delivery; anything else is retried */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content?: never;
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "transfer.closed": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * transfer.closed
+         * @description `data` is the event as `GET /v1/events` and `GET /v1/stream` give it; a webhook endpoint subscribed to `transfer.closed` is POSTed this body, signed per Standard Webhooks.
+         */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: {
+                content: {
+                    "application/json": {
+                        /** @enum {string} */
+                        type: "transfer.closed";
+                        /** Format: date-time */
+                        timestamp: string;
+                        data: {
+                            /** @description Global, strictly increasing; the logical timestamp */
+                            seq: number;
+                            /** @example evt_01jq3v7k9m2x4b6n8p0r2t4w6y */
+                            event_id: string;
+                            /** @enum {string} */
+                            type: "transfer.closed";
+                            /** @description Id of the object the event is about */
+                            subject: string;
+                            data: components["schemas"]["Transfer"];
+                            actor: {
+                                /** @enum {string} */
+                                type: "user" | "api_key" | "system";
+                                id: string;
+                            };
+                            /** Format: date-time */
+                            created_at: string;
+                        };
+                    };
+                };
+            };
+            responses: {
+                /** @description Any 2xx acknowledges the delivery; anything else is retried */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content?: never;
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "transfer.created": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * transfer.created
+         * @description `data` is the event as `GET /v1/events` and `GET /v1/stream` give it; a webhook endpoint subscribed to `transfer.created` is POSTed this body, signed per Standard Webhooks.
+         */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: {
+                content: {
+                    "application/json": {
+                        /** @enum {string} */
+                        type: "transfer.created";
+                        /** Format: date-time */
+                        timestamp: string;
+                        data: {
+                            /** @description Global, strictly increasing; the logical timestamp */
+                            seq: number;
+                            /** @example evt_01jq3v7k9m2x4b6n8p0r2t4w6y */
+                            event_id: string;
+                            /** @enum {string} */
+                            type: "transfer.created";
+                            /** @description Id of the object the event is about */
+                            subject: string;
+                            data: components["schemas"]["Transfer"];
+                            actor: {
+                                /** @enum {string} */
+                                type: "user" | "api_key" | "system";
+                                id: string;
+                            };
+                            /** Format: date-time */
+                            created_at: string;
+                        };
+                    };
+                };
+            };
+            responses: {
+                /** @description Any 2xx acknowledges the delivery; anything else is retried */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content?: never;
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "transfer.received": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * transfer.received
+         * @description `data` is the event as `GET /v1/events` and `GET /v1/stream` give it; a webhook endpoint subscribed to `transfer.received` is POSTed this body, signed per Standard Webhooks.
+         */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: {
+                content: {
+                    "application/json": {
+                        /** @enum {string} */
+                        type: "transfer.received";
+                        /** Format: date-time */
+                        timestamp: string;
+                        data: {
+                            /** @description Global, strictly increasing; the logical timestamp */
+                            seq: number;
+                            /** @example evt_01jq3v7k9m2x4b6n8p0r2t4w6y */
+                            event_id: string;
+                            /** @enum {string} */
+                            type: "transfer.received";
+                            /** @description Id of the object the event is about */
+                            subject: string;
+                            data: components["schemas"]["Transfer"];
+                            actor: {
+                                /** @enum {string} */
+                                type: "user" | "api_key" | "system";
+                                id: string;
+                            };
+                            /** Format: date-time */
+                            created_at: string;
+                        };
+                    };
+                };
+            };
+            responses: {
+                /** @description Any 2xx acknowledges the delivery; anything else is retried */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content?: never;
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "transfer.shipped": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * transfer.shipped
+         * @description `data` is the event as `GET /v1/events` and `GET /v1/stream` give it; a webhook endpoint subscribed to `transfer.shipped` is POSTed this body, signed per Standard Webhooks.
+         */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: {
+                content: {
+                    "application/json": {
+                        /** @enum {string} */
+                        type: "transfer.shipped";
+                        /** Format: date-time */
+                        timestamp: string;
+                        data: {
+                            /** @description Global, strictly increasing; the logical timestamp */
+                            seq: number;
+                            /** @example evt_01jq3v7k9m2x4b6n8p0r2t4w6y */
+                            event_id: string;
+                            /** @enum {string} */
+                            type: "transfer.shipped";
+                            /** @description Id of the object the event is about */
+                            subject: string;
+                            data: components["schemas"]["Transfer"];
+                            actor: {
+                                /** @enum {string} */
+                                type: "user" | "api_key" | "system";
+                                id: string;
+                            };
+                            /** Format: date-time */
+                            created_at: string;
+                        };
+                    };
+                };
+            };
+            responses: {
+                /** @description Any 2xx acknowledges the delivery; anything else is retried */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content?: never;
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "user.created": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * user.created
+         * @description `data` is the event as `GET /v1/events` and `GET /v1/stream` give it; a webhook endpoint subscribed to `user.created` is POSTed this body, signed per Standard Webhooks.
+         */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: {
+                content: {
+                    "application/json": {
+                        /** @enum {string} */
+                        type: "user.created";
+                        /** Format: date-time */
+                        timestamp: string;
+                        data: {
+                            /** @description Global, strictly increasing; the logical timestamp */
+                            seq: number;
+                            /** @example evt_01jq3v7k9m2x4b6n8p0r2t4w6y */
+                            event_id: string;
+                            /** @enum {string} */
+                            type: "user.created";
+                            /** @description Id of the object the event is about */
+                            subject: string;
+                            data: components["schemas"]["User"];
+                            actor: {
+                                /** @enum {string} */
+                                type: "user" | "api_key" | "system";
+                                id: string;
+                            };
+                            /** Format: date-time */
+                            created_at: string;
+                        };
+                    };
+                };
+            };
+            responses: {
+                /** @description Any 2xx acknowledges the delivery; anything else is retried */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content?: never;
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "user.updated": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * user.updated
+         * @description `data` is the event as `GET /v1/events` and `GET /v1/stream` give it; a webhook endpoint subscribed to `user.updated` is POSTed this body, signed per Standard Webhooks.
+         */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: {
+                content: {
+                    "application/json": {
+                        /** @enum {string} */
+                        type: "user.updated";
+                        /** Format: date-time */
+                        timestamp: string;
+                        data: {
+                            /** @description Global, strictly increasing; the logical timestamp */
+                            seq: number;
+                            /** @example evt_01jq3v7k9m2x4b6n8p0r2t4w6y */
+                            event_id: string;
+                            /** @enum {string} */
+                            type: "user.updated";
+                            /** @description Id of the object the event is about */
+                            subject: string;
+                            data: components["schemas"]["User"] & {
+                                /** @description The fields this change touched */
+                                changed: string[];
+                            };
+                            actor: {
+                                /** @enum {string} */
+                                type: "user" | "api_key" | "system";
+                                id: string;
+                            };
+                            /** Format: date-time */
+                            created_at: string;
+                        };
+                    };
+                };
+            };
+            responses: {
+                /** @description Any 2xx acknowledges the delivery; anything else is retried */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content?: never;
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "webhook.created": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * webhook.created
+         * @description `data` is the event as `GET /v1/events` and `GET /v1/stream` give it; a webhook endpoint subscribed to `webhook.created` is POSTed this body, signed per Standard Webhooks.
+         */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: {
+                content: {
+                    "application/json": {
+                        /** @enum {string} */
+                        type: "webhook.created";
+                        /** Format: date-time */
+                        timestamp: string;
+                        data: {
+                            /** @description Global, strictly increasing; the logical timestamp */
+                            seq: number;
+                            /** @example evt_01jq3v7k9m2x4b6n8p0r2t4w6y */
+                            event_id: string;
+                            /** @enum {string} */
+                            type: "webhook.created";
+                            /** @description Id of the object the event is about */
+                            subject: string;
+                            data: {
+                                /** @example whk_01jq3v7k9m2x4b6n8p0r2t4w6y */
+                                webhook_id: string;
+                                url: string;
+                                event_types: string[];
+                                enabled: boolean;
+                            };
+                            actor: {
+                                /** @enum {string} */
+                                type: "user" | "api_key" | "system";
+                                id: string;
+                            };
+                            /** Format: date-time */
+                            created_at: string;
+                        };
+                    };
+                };
+            };
+            responses: {
+                /** @description Any 2xx acknowledges the delivery; anything else is retried */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content?: never;
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "webhook.deleted": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * webhook.deleted
+         * @description `data` is the event as `GET /v1/events` and `GET /v1/stream` give it; a webhook endpoint subscribed to `webhook.deleted` is POSTed this body, signed per Standard Webhooks.
+         */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: {
+                content: {
+                    "application/json": {
+                        /** @enum {string} */
+                        type: "webhook.deleted";
+                        /** Format: date-time */
+                        timestamp: string;
+                        data: {
+                            /** @description Global, strictly increasing; the logical timestamp */
+                            seq: number;
+                            /** @example evt_01jq3v7k9m2x4b6n8p0r2t4w6y */
+                            event_id: string;
+                            /** @enum {string} */
+                            type: "webhook.deleted";
+                            /** @description Id of the object the event is about */
+                            subject: string;
+                            data: {
+                                /** @example whk_01jq3v7k9m2x4b6n8p0r2t4w6y */
+                                webhook_id: string;
+                                url: string;
+                                event_types: string[];
+                                enabled: boolean;
+                            };
+                            actor: {
+                                /** @enum {string} */
+                                type: "user" | "api_key" | "system";
+                                id: string;
+                            };
+                            /** Format: date-time */
+                            created_at: string;
+                        };
+                    };
+                };
+            };
+            responses: {
+                /** @description Any 2xx acknowledges the delivery; anything else is retried */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content?: never;
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "webhook.disabled": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * webhook.disabled
+         * @description `data` is the event as `GET /v1/events` and `GET /v1/stream` give it; a webhook endpoint subscribed to `webhook.disabled` is POSTed this body, signed per Standard Webhooks.
+         */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: {
+                content: {
+                    "application/json": {
+                        /** @enum {string} */
+                        type: "webhook.disabled";
+                        /** Format: date-time */
+                        timestamp: string;
+                        data: {
+                            /** @description Global, strictly increasing; the logical timestamp */
+                            seq: number;
+                            /** @example evt_01jq3v7k9m2x4b6n8p0r2t4w6y */
+                            event_id: string;
+                            /** @enum {string} */
+                            type: "webhook.disabled";
+                            /** @description Id of the object the event is about */
+                            subject: string;
+                            data: {
+                                /** @example whk_01jq3v7k9m2x4b6n8p0r2t4w6y */
+                                webhook_id: string;
+                                url: string;
+                                event_types: string[];
+                                enabled: boolean;
+                                reason: string;
+                                /** @description Pending deliveries cancelled */
+                                cancelled: number;
+                            };
+                            actor: {
+                                /** @enum {string} */
+                                type: "user" | "api_key" | "system";
+                                id: string;
+                            };
+                            /** Format: date-time */
+                            created_at: string;
+                        };
+                    };
+                };
+            };
+            responses: {
+                /** @description Any 2xx acknowledges the delivery; anything else is retried */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content?: never;
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "webhook.enabled": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * webhook.enabled
+         * @description `data` is the event as `GET /v1/events` and `GET /v1/stream` give it; a webhook endpoint subscribed to `webhook.enabled` is POSTed this body, signed per Standard Webhooks.
+         */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: {
+                content: {
+                    "application/json": {
+                        /** @enum {string} */
+                        type: "webhook.enabled";
+                        /** Format: date-time */
+                        timestamp: string;
+                        data: {
+                            /** @description Global, strictly increasing; the logical timestamp */
+                            seq: number;
+                            /** @example evt_01jq3v7k9m2x4b6n8p0r2t4w6y */
+                            event_id: string;
+                            /** @enum {string} */
+                            type: "webhook.enabled";
+                            /** @description Id of the object the event is about */
+                            subject: string;
+                            data: {
+                                /** @example whk_01jq3v7k9m2x4b6n8p0r2t4w6y */
+                                webhook_id: string;
+                                url: string;
+                                event_types: string[];
+                                enabled: boolean;
+                            };
+                            actor: {
+                                /** @enum {string} */
+                                type: "user" | "api_key" | "system";
+                                id: string;
+                            };
+                            /** Format: date-time */
+                            created_at: string;
+                        };
+                    };
+                };
+            };
+            responses: {
+                /** @description Any 2xx acknowledges the delivery; anything else is retried */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content?: never;
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "webhook.redelivery_requested": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * webhook.redelivery_requested
+         * @description `data` is the event as `GET /v1/events` and `GET /v1/stream` give it; a webhook endpoint subscribed to `webhook.redelivery_requested` is POSTed this body, signed per Standard Webhooks.
+         */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: {
+                content: {
+                    "application/json": {
+                        /** @enum {string} */
+                        type: "webhook.redelivery_requested";
+                        /** Format: date-time */
+                        timestamp: string;
+                        data: {
+                            /** @description Global, strictly increasing; the logical timestamp */
+                            seq: number;
+                            /** @example evt_01jq3v7k9m2x4b6n8p0r2t4w6y */
+                            event_id: string;
+                            /** @enum {string} */
+                            type: "webhook.redelivery_requested";
+                            /** @description Id of the object the event is about */
+                            subject: string;
+                            data: {
+                                webhook_id: string;
+                                delivery_id: string;
+                                event_id: string;
+                                event_seq: number;
+                            };
+                            actor: {
+                                /** @enum {string} */
+                                type: "user" | "api_key" | "system";
+                                id: string;
+                            };
+                            /** Format: date-time */
+                            created_at: string;
+                        };
+                    };
+                };
+            };
+            responses: {
+                /** @description Any 2xx acknowledges the delivery; anything else is retried */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content?: never;
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "webhook.replay_requested": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * webhook.replay_requested
+         * @description `data` is the event as `GET /v1/events` and `GET /v1/stream` give it; a webhook endpoint subscribed to `webhook.replay_requested` is POSTed this body, signed per Standard Webhooks.
+         */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: {
+                content: {
+                    "application/json": {
+                        /** @enum {string} */
+                        type: "webhook.replay_requested";
+                        /** Format: date-time */
+                        timestamp: string;
+                        data: {
+                            /** @description Global, strictly increasing; the logical timestamp */
+                            seq: number;
+                            /** @example evt_01jq3v7k9m2x4b6n8p0r2t4w6y */
+                            event_id: string;
+                            /** @enum {string} */
+                            type: "webhook.replay_requested";
+                            /** @description Id of the object the event is about */
+                            subject: string;
+                            data: {
+                                webhook_id: string;
+                                after_seq: number;
+                                queued: number;
+                                through_seq: number;
+                                complete: boolean;
+                            };
+                            actor: {
+                                /** @enum {string} */
+                                type: "user" | "api_key" | "system";
+                                id: string;
+                            };
+                            /** Format: date-time */
+                            created_at: string;
+                        };
+                    };
+                };
+            };
+            responses: {
+                /** @description Any 2xx acknowledges the delivery; anything else is retried */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content?: never;
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "webhook.secret_rotated": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * webhook.secret_rotated
+         * @description `data` is the event as `GET /v1/events` and `GET /v1/stream` give it; a webhook endpoint subscribed to `webhook.secret_rotated` is POSTed this body, signed per Standard Webhooks.
+         */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: {
+                content: {
+                    "application/json": {
+                        /** @enum {string} */
+                        type: "webhook.secret_rotated";
+                        /** Format: date-time */
+                        timestamp: string;
+                        data: {
+                            /** @description Global, strictly increasing; the logical timestamp */
+                            seq: number;
+                            /** @example evt_01jq3v7k9m2x4b6n8p0r2t4w6y */
+                            event_id: string;
+                            /** @enum {string} */
+                            type: "webhook.secret_rotated";
+                            /** @description Id of the object the event is about */
+                            subject: string;
+                            data: {
+                                /** @example whk_01jq3v7k9m2x4b6n8p0r2t4w6y */
+                                webhook_id: string;
+                                url: string;
+                                event_types: string[];
+                                enabled: boolean;
+                                previous_secret_expires_at: string | null;
+                            };
+                            actor: {
+                                /** @enum {string} */
+                                type: "user" | "api_key" | "system";
+                                id: string;
+                            };
+                            /** Format: date-time */
+                            created_at: string;
+                        };
+                    };
+                };
+            };
+            responses: {
+                /** @description Any 2xx acknowledges the delivery; anything else is retried */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content?: never;
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "webhook.test": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * webhook.test
+         * @description `data` is the event as `GET /v1/events` and `GET /v1/stream` give it; a webhook endpoint subscribed to `webhook.test` is POSTed this body, signed per Standard Webhooks.
+         */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: {
+                content: {
+                    "application/json": {
+                        /** @enum {string} */
+                        type: "webhook.test";
+                        /** Format: date-time */
+                        timestamp: string;
+                        data: {
+                            /** @description Global, strictly increasing; the logical timestamp */
+                            seq: number;
+                            /** @example evt_01jq3v7k9m2x4b6n8p0r2t4w6y */
+                            event_id: string;
+                            /** @enum {string} */
+                            type: "webhook.test";
+                            /** @description Id of the object the event is about */
+                            subject: string;
+                            data: {
+                                webhook_id: string;
+                                message: string;
+                            };
+                            actor: {
+                                /** @enum {string} */
+                                type: "user" | "api_key" | "system";
+                                id: string;
+                            };
+                            /** Format: date-time */
+                            created_at: string;
+                        };
+                    };
+                };
+            };
+            responses: {
+                /** @description Any 2xx acknowledges the delivery; anything else is retried */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content?: never;
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "webhook.updated": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * webhook.updated
+         * @description `data` is the event as `GET /v1/events` and `GET /v1/stream` give it; a webhook endpoint subscribed to `webhook.updated` is POSTed this body, signed per Standard Webhooks.
+         */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: {
+                content: {
+                    "application/json": {
+                        /** @enum {string} */
+                        type: "webhook.updated";
+                        /** Format: date-time */
+                        timestamp: string;
+                        data: {
+                            /** @description Global, strictly increasing; the logical timestamp */
+                            seq: number;
+                            /** @example evt_01jq3v7k9m2x4b6n8p0r2t4w6y */
+                            event_id: string;
+                            /** @enum {string} */
+                            type: "webhook.updated";
+                            /** @description Id of the object the event is about */
+                            subject: string;
+                            data: {
+                                /** @example whk_01jq3v7k9m2x4b6n8p0r2t4w6y */
+                                webhook_id: string;
+                                url: string;
+                                event_types: string[];
+                                enabled: boolean;
+                            };
+                            actor: {
+                                /** @enum {string} */
+                                type: "user" | "api_key" | "system";
+                                id: string;
+                            };
+                            /** Format: date-time */
+                            created_at: string;
+                        };
+                    };
+                };
+            };
+            responses: {
+                /** @description Any 2xx acknowledges the delivery; anything else is retried */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content?: never;
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "webhook_settings.updated": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * webhook_settings.updated
+         * @description `data` is the event as `GET /v1/events` and `GET /v1/stream` give it; a webhook endpoint subscribed to `webhook_settings.updated` is POSTed this body, signed per Standard Webhooks.
+         */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: {
+                content: {
+                    "application/json": {
+                        /** @enum {string} */
+                        type: "webhook_settings.updated";
+                        /** Format: date-time */
+                        timestamp: string;
+                        data: {
+                            /** @description Global, strictly increasing; the logical timestamp */
+                            seq: number;
+                            /** @example evt_01jq3v7k9m2x4b6n8p0r2t4w6y */
+                            event_id: string;
+                            /** @enum {string} */
+                            type: "webhook_settings.updated";
+                            /** @description Id of the object the event is about */
+                            subject: string;
+                            data: components["schemas"]["WebhookSettingsAnswer"];
+                            actor: {
+                                /** @enum {string} */
+                                type: "user" | "api_key" | "system";
+                                id: string;
+                            };
+                            /** Format: date-time */
+                            created_at: string;
+                        };
+                    };
+                };
+            };
+            responses: {
+                /** @description Any 2xx acknowledges the delivery; anything else is retried */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content?: never;
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+}
 export interface components {
     schemas: {
-        WebhookPayload: {
-            /** @example order.created */
-            type: string;
-            /**
-             * Format: date-time
-             * @description When the event happened
-             */
-            timestamp: string;
-            data: components["schemas"]["Event"];
-        };
-        Event: {
-            /** @description Global, strictly increasing; the logical timestamp */
-            seq: number;
-            /** @example evt_01jq3v7k9m2x4b6n8p0r2t4w6y */
-            event_id: string;
-            /** @example api_key.created */
-            type: string;
-            /** @description Id of the object the event is about */
-            subject: string;
-            data: {
-                [key: string]: unknown;
-            };
-            actor: {
-                /** @enum {string} */
-                type: "user" | "api_key" | "system";
-                id: string;
-            };
-            /** Format: date-time */
-            created_at: string;
-        };
-        Me: {
-            tenant: components["schemas"]["Tenant"];
-            /**
-             * @description admin: everything; manager: day-to-day operations; support: read-only
-             * @enum {string}
-             */
-            role: "admin" | "manager" | "support";
-            actor: {
-                /** @enum {string} */
-                type: "user" | "api_key" | "system";
-                id: string;
-            };
-            user: components["schemas"]["User"] | null;
-        };
-        Tenant: {
-            tenant_id: string;
-            name: string;
-            /** Format: date-time */
-            created_at: string;
-        };
-        User: {
-            /** @example usr_01jq3v7k9m2x4b6n8p0r2t4w6y */
-            user_id: string;
-            email: string;
-            name: string;
-            /**
-             * @description admin: everything; manager: day-to-day operations; support: read-only
-             * @enum {string}
-             */
-            role: "admin" | "manager" | "support";
-            disabled: boolean;
-            /** Format: date-time */
-            created_at: string;
-        };
-        Problem: {
-            /** @example /problems/validation-error */
-            type: string;
-            title: string;
-            status: number;
-            detail: string;
-            instance: string;
-            request_id: string;
-            errors?: {
-                path: string;
-                message: string;
-            }[];
-        } & {
-            [key: string]: unknown;
-        };
-        Login: {
-            email: string;
-            password: string;
-            /** @description Only needed if the email exists in several tenants */
-            tenant_id?: string;
-        };
-        UserPage: {
-            data: components["schemas"]["User"][];
-            /** @description null on the last page */
-            next_cursor: string | null;
-        };
-        CreateUser: {
-            /** @example ops@example.com */
-            email: string;
-            name: string;
-            /**
-             * @description admin: everything; manager: day-to-day operations; support: read-only
-             * @enum {string}
-             */
-            role: "admin" | "manager" | "support";
-            password: string;
-        };
-        UpdateUser: {
-            name?: string;
-            /**
-             * @description admin: everything; manager: day-to-day operations; support: read-only
-             * @enum {string}
-             */
-            role?: "admin" | "manager" | "support";
-            disabled?: boolean;
-            password?: string;
-        };
-        ApiKeyPage: {
-            data: components["schemas"]["ApiKey"][];
-            /** @description null on the last page */
-            next_cursor: string | null;
-        };
         ApiKey: {
             /** @example key_01jq3v7k9m2x4b6n8p0r2t4w6y */
             api_key_id: string;
@@ -12226,27 +15923,84 @@ export interface components {
             last_used_at: string | null;
             revoked_at: string | null;
         };
-        CreatedApiKey: components["schemas"]["ApiKey"] & {
-            /** @description The secret: shown this once, stored only as a hash */
-            key: string;
-        };
-        CreateApiKey: {
+        Bundle: {
+            sku: string;
             name: string;
-            /**
-             * @description admin: everything; manager: day-to-day operations; support: read-only
-             * @enum {string}
-             */
-            role: "admin" | "manager" | "support";
+            price: number;
+            currency: string;
+            active: boolean;
+            components: {
+                sku: string;
+                quantity: number;
+            }[];
+            /** Format: date-time */
+            created_at: string;
+            /** Format: date-time */
+            updated_at: string;
         };
-        EventPage: {
-            data: components["schemas"]["Event"][];
-            /** @description Pass as `after` to read on */
-            next_after: number;
+        Carrier: {
+            /** @example car_01jq3v7k9m2x4b6n8p0r2t4w6y */
+            carrier_id: string;
+            name: string;
+            code: string;
+            /** @description Days without pickup or delivery, as date-holidays rules */
+            holidays: string[];
+            active: boolean;
+            /** Format: date-time */
+            created_at: string;
+            /** Format: date-time */
+            updated_at: string;
         };
-        LocationPage: {
-            data: components["schemas"]["Location"][];
-            /** @description null on the last page */
-            next_cursor: string | null;
+        CarrierService: {
+            /** @example svc_01jq3v7k9m2x4b6n8p0r2t4w6y */
+            service_id: string;
+            carrier_id: string;
+            name: string;
+            code: string;
+            /** @enum {string} */
+            service_level: "same_day" | "overnight" | "two_day" | "ground" | "economy";
+            /** @description Business days in transit for each zone "1".."8" */
+            transit_days_by_zone: {
+                1: number;
+                2: number;
+                3: number;
+                4: number;
+                5: number;
+                6: number;
+                7: number;
+                8: number;
+            };
+            delivery_weekdays: ("mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun")[];
+            dim_divisor: number;
+            /** @description Price by billable weight bracket (up to and including max_weight_lb) and zone */
+            rate_table: {
+                max_weight_lb: number;
+                rates_by_zone: {
+                    1: number;
+                    2: number;
+                    3: number;
+                    4: number;
+                    5: number;
+                    6: number;
+                    7: number;
+                    8: number;
+                };
+            }[];
+            /** @example USD */
+            currency: string;
+            active: boolean;
+            /** Format: date-time */
+            created_at: string;
+            /** Format: date-time */
+            updated_at: string;
+        };
+        ChannelPool: {
+            channel: string;
+            sku: string;
+            limit_units: number | null;
+            limit_percent: number | null;
+            /** @description Units the channel holds in open reservations */
+            reserved: number;
         };
         Location: {
             /** @example loc_01jq3v7k9m2x4b6n8p0r2t4w6y */
@@ -12323,6 +16077,407 @@ export interface components {
             per_unit: number;
             /** @example USD */
             currency: string;
+        };
+        Order: {
+            order_id: string;
+            order_number: number;
+            channel: string;
+            channel_order_id: string;
+            /** @enum {string} */
+            order_type: "standard" | "pre_order" | "backorder" | "subscription";
+            status: components["schemas"]["OrderStatus"];
+            failure_reason: string | null;
+            on_hold: boolean;
+            hold_reason: string | null;
+            released_at: string | null;
+            /** @description Orders released together for one fulfillment share this id */
+            consolidation_group: string | null;
+            customer: components["schemas"]["Customer"];
+            shipping_address: components["schemas"]["ShippingAddress"];
+            billing_address: components["schemas"]["ShippingAddress"] | null;
+            currency: string;
+            /** @enum {string} */
+            service_level: "same_day" | "overnight" | "two_day" | "ground" | "economy";
+            shipping_method: string | null;
+            totals: components["schemas"]["OrderTotals"];
+            refund_due: number;
+            notes: string | null;
+            gift_message: string | null;
+            tags: string[];
+            replacement_for: string | null;
+            subscription_id: string | null;
+            release_date: string | null;
+            promised_delivery_date: string | null;
+            location_ids: string[];
+            placed_at: string;
+            created_at: string;
+            updated_at: string;
+            lines: components["schemas"]["OrderLine"][];
+        };
+        /** @enum {string} */
+        OrderStatus: "received" | "allocated" | "partially_allocated" | "backordered" | "routing_failed" | "allocation_failed" | "on_hold" | "in_fulfillment" | "partially_shipped" | "shipped" | "delivered" | "partially_returned" | "returned" | "cancelled";
+        Customer: {
+            id?: string;
+            name?: string;
+            /** Format: email */
+            email?: string;
+            phone?: string;
+        };
+        ShippingAddress: {
+            name?: string;
+            company?: string;
+            line1: string;
+            line2?: string;
+            city: string;
+            region?: string;
+            postal_code: string;
+            /** @example US */
+            country: string;
+            phone?: string;
+        };
+        OrderTotals: {
+            /** @description Sum of unit_price × quantity */
+            subtotal: number;
+            /** @description Sum of line discounts */
+            discount: number;
+            /** @description Sum of line taxes */
+            tax: number;
+            shipping: number;
+            /** @description subtotal − discount + tax + shipping */
+            total: number;
+        };
+        OrderLine: {
+            line_no: number;
+            sku: string;
+            quantity: number;
+            unit_price: number;
+            discount: number;
+            tax: number;
+            allocated: number;
+            backordered: number;
+            cancelled: number;
+            shipped: number;
+            delivered: number;
+            returned: number;
+            refunded: number;
+            allocations: {
+                sku: string;
+                location_id: string;
+                quantity: number;
+                reservation_id: string;
+                /** @description The routing (in the routing log) that made it */
+                routing_no: number;
+                service_id: string;
+                service_level: string;
+                ship_date: string;
+                delivery_date: string;
+            }[];
+        };
+        OrderSettings: {
+            /**
+             * @description What capture does with units no location can ship now: queue them (accept) or refuse the order (reject)
+             * @enum {string}
+             */
+            backorders: "accept" | "reject";
+            /** @enum {string} */
+            default_service_level: "same_day" | "overnight" | "two_day" | "ground" | "economy";
+            /** @description Per channel: its shipping method names → service level */
+            shipping_methods: {
+                [key: string]: {
+                    [key: string]: "same_day" | "overnight" | "two_day" | "ground" | "economy";
+                };
+            };
+            /**
+             * @description Release a customer's orders to the same address placed within the window together, as one group for fulfillment
+             * @default {
+             *       "enabled": false,
+             *       "window_minutes": 60
+             *     }
+             */
+            consolidation: {
+                enabled: boolean;
+                window_minutes: number;
+            };
+        };
+        Product: {
+            /** @example prd_01jq3v7k9m2x4b6n8p0r2t4w6y */
+            product_id: string;
+            sku: string;
+            name: string;
+            description: string | null;
+            weight_lb: number;
+            /** @description Inches; all three or none */
+            dimensions: {
+                length_in: number;
+                width_in: number;
+                height_in: number;
+            } | null;
+            unit_cost: number;
+            price: number;
+            currency: string;
+            barcode: string | null;
+            tags: string[];
+            /** @description Returns refuse final-sale items */
+            final_sale: boolean;
+            /** @description inventory.low_stock is raised when sellable falls to this */
+            low_stock_threshold: number | null;
+            active: boolean;
+            /** Format: date-time */
+            created_at: string;
+            /** Format: date-time */
+            updated_at: string;
+        };
+        SourcingPolicy: {
+            /** @enum {string} */
+            preset: "fastest" | "cheapest" | "fewest_shipments" | "balanced";
+            weights: components["schemas"]["SourcingWeights"];
+            allow_split: boolean;
+            max_shipments: number;
+            search_budget: number;
+            cost_ceiling: number | null;
+            /** @description Null while the default applies */
+            updated_at: string | null;
+        };
+        SourcingWeights: {
+            delivery_days: number;
+            shipping_cost: number;
+            shipments: number;
+            location_cost: number;
+            load: number;
+            external: number;
+        };
+        /** @enum {string} */
+        SubscriptionStatus: "active" | "paused" | "cancelled";
+        Subscription: {
+            subscription_id: string;
+            status: components["schemas"]["SubscriptionStatus"];
+            interval_count: number;
+            /** @enum {string} */
+            interval_unit: "day" | "week" | "month";
+            template: components["schemas"]["SubscriptionTemplate"];
+            /** @description Orders placed so far, the first one included */
+            cycles_placed: number;
+            /** @description The next cycle will be skipped (no order placed) */
+            skip_next: boolean;
+            /** @description When the next cycle is due (meaningful while active; resuming recomputes it) */
+            next_run_at: string;
+            actor: {
+                /** @enum {string} */
+                type: "user" | "api_key" | "system";
+                id: string;
+            };
+            created_at: string;
+            updated_at: string;
+        };
+        SubscriptionTemplate: {
+            /** @example web */
+            channel: string;
+            /**
+             * @default standard
+             * @enum {string}
+             */
+            order_type: "standard" | "pre_order" | "backorder" | "subscription";
+            customer: components["schemas"]["Customer"];
+            shipping_address: components["schemas"]["ShippingAddress"];
+            billing_address?: components["schemas"]["ShippingAddress"];
+            lines: {
+                /** @example MUG-ENAMEL-WHT */
+                sku: string;
+                quantity: number;
+                unit_price: number;
+                /**
+                 * @description Total discount on the line (not per unit)
+                 * @default 0
+                 */
+                discount: number;
+                /**
+                 * @description Total tax on the line (not per unit)
+                 * @default 0
+                 */
+                tax: number;
+            }[];
+            /** @default USD */
+            currency: string;
+            totals: components["schemas"]["OrderTotals"];
+            /**
+             * @description Defaults from shipping_method (the channel's mapping) or the tenant's default
+             * @enum {string}
+             */
+            service_level?: "same_day" | "overnight" | "two_day" | "ground" | "economy";
+            /** @description The channel's own name for the shipping choice, mapped to a service level in order settings */
+            shipping_method?: string;
+            notes?: string;
+            gift_message?: string;
+            /** @default [] */
+            tags: string[];
+            /**
+             * Format: date
+             * @description Pre-orders: nothing is allocated before this day
+             */
+            release_date?: string;
+        };
+        Tenant: {
+            tenant_id: string;
+            name: string;
+            /** Format: date-time */
+            created_at: string;
+        };
+        Transfer: {
+            transfer_id: string;
+            source_location_id: string;
+            destination_location_id: string;
+            /** @enum {string} */
+            status: "created" | "in_transit" | "partially_received" | "received" | "closed" | "cancelled";
+            reference: string | null;
+            expected_at: string | null;
+            created_at: string;
+            updated_at: string;
+            lines: {
+                sku: string;
+                quantity: number;
+                shipped: number;
+                received: number;
+                lost: number;
+            }[];
+        };
+        User: {
+            /** @example usr_01jq3v7k9m2x4b6n8p0r2t4w6y */
+            user_id: string;
+            email: string;
+            name: string;
+            /**
+             * @description admin: everything; manager: day-to-day operations; support: read-only
+             * @enum {string}
+             */
+            role: "admin" | "manager" | "support";
+            disabled: boolean;
+            /** Format: date-time */
+            created_at: string;
+        };
+        WebhookSettingsAnswer: components["schemas"]["WebhookSettings"] & {
+            updated_at: string | null;
+        };
+        WebhookSettings: {
+            /** @description Allow endpoints on loopback, private (RFC 1918), link-local, unique-local and unspecified addresses: the tenant's own network */
+            allow_private_webhook_urls: boolean;
+        };
+        WebhookPayload: {
+            /** @example order.created */
+            type: string;
+            /**
+             * Format: date-time
+             * @description When the event happened
+             */
+            timestamp: string;
+            data: components["schemas"]["Event"];
+        };
+        Event: {
+            /** @description Global, strictly increasing; the logical timestamp */
+            seq: number;
+            /** @example evt_01jq3v7k9m2x4b6n8p0r2t4w6y */
+            event_id: string;
+            /** @example api_key.created */
+            type: string;
+            /** @description Id of the object the event is about */
+            subject: string;
+            data: {
+                [key: string]: unknown;
+            };
+            actor: {
+                /** @enum {string} */
+                type: "user" | "api_key" | "system";
+                id: string;
+            };
+            /** Format: date-time */
+            created_at: string;
+        };
+        Me: {
+            tenant: components["schemas"]["Tenant"];
+            /**
+             * @description admin: everything; manager: day-to-day operations; support: read-only
+             * @enum {string}
+             */
+            role: "admin" | "manager" | "support";
+            actor: {
+                /** @enum {string} */
+                type: "user" | "api_key" | "system";
+                id: string;
+            };
+            user: components["schemas"]["User"] | null;
+        };
+        Problem: {
+            /** @example /problems/validation-error */
+            type: string;
+            title: string;
+            status: number;
+            detail: string;
+            instance: string;
+            request_id: string;
+            errors?: {
+                path: string;
+                message: string;
+            }[];
+        } & {
+            [key: string]: unknown;
+        };
+        Login: {
+            email: string;
+            password: string;
+            /** @description Only needed if the email exists in several tenants */
+            tenant_id?: string;
+        };
+        UserPage: {
+            data: components["schemas"]["User"][];
+            /** @description null on the last page */
+            next_cursor: string | null;
+        };
+        CreateUser: {
+            /** @example ops@example.com */
+            email: string;
+            name: string;
+            /**
+             * @description admin: everything; manager: day-to-day operations; support: read-only
+             * @enum {string}
+             */
+            role: "admin" | "manager" | "support";
+            password: string;
+        };
+        UpdateUser: {
+            name?: string;
+            /**
+             * @description admin: everything; manager: day-to-day operations; support: read-only
+             * @enum {string}
+             */
+            role?: "admin" | "manager" | "support";
+            disabled?: boolean;
+            password?: string;
+        };
+        ApiKeyPage: {
+            data: components["schemas"]["ApiKey"][];
+            /** @description null on the last page */
+            next_cursor: string | null;
+        };
+        CreatedApiKey: components["schemas"]["ApiKey"] & {
+            /** @description The secret: shown this once, stored only as a hash */
+            key: string;
+        };
+        CreateApiKey: {
+            name: string;
+            /**
+             * @description admin: everything; manager: day-to-day operations; support: read-only
+             * @enum {string}
+             */
+            role: "admin" | "manager" | "support";
+        };
+        EventPage: {
+            data: components["schemas"]["Event"][];
+            /** @description Pass as `after` to read on */
+            next_after: number;
+        };
+        LocationPage: {
+            data: components["schemas"]["Location"][];
+            /** @description null on the last page */
+            next_cursor: string | null;
         };
         CreateLocation: {
             name: string;
@@ -12403,19 +16558,6 @@ export interface components {
             /** @description null on the last page */
             next_cursor: string | null;
         };
-        Carrier: {
-            /** @example car_01jq3v7k9m2x4b6n8p0r2t4w6y */
-            carrier_id: string;
-            name: string;
-            code: string;
-            /** @description Days without pickup or delivery, as date-holidays rules */
-            holidays: string[];
-            active: boolean;
-            /** Format: date-time */
-            created_at: string;
-            /** Format: date-time */
-            updated_at: string;
-        };
         CreateCarrier: {
             name: string;
             /** @example ups */
@@ -12435,49 +16577,6 @@ export interface components {
             data: components["schemas"]["CarrierService"][];
             /** @description null on the last page */
             next_cursor: string | null;
-        };
-        CarrierService: {
-            /** @example svc_01jq3v7k9m2x4b6n8p0r2t4w6y */
-            service_id: string;
-            carrier_id: string;
-            name: string;
-            code: string;
-            /** @enum {string} */
-            service_level: "same_day" | "overnight" | "two_day" | "ground" | "economy";
-            /** @description Business days in transit for each zone "1".."8" */
-            transit_days_by_zone: {
-                1: number;
-                2: number;
-                3: number;
-                4: number;
-                5: number;
-                6: number;
-                7: number;
-                8: number;
-            };
-            delivery_weekdays: ("mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun")[];
-            dim_divisor: number;
-            /** @description Price by billable weight bracket (up to and including max_weight_lb) and zone */
-            rate_table: {
-                max_weight_lb: number;
-                rates_by_zone: {
-                    1: number;
-                    2: number;
-                    3: number;
-                    4: number;
-                    5: number;
-                    6: number;
-                    7: number;
-                    8: number;
-                };
-            }[];
-            /** @example USD */
-            currency: string;
-            active: boolean;
-            /** Format: date-time */
-            created_at: string;
-            /** Format: date-time */
-            updated_at: string;
         };
         CreateCarrierService: {
             name: string;
@@ -12561,34 +16660,6 @@ export interface components {
             /** @description null on the last page */
             next_cursor: string | null;
         };
-        Product: {
-            /** @example prd_01jq3v7k9m2x4b6n8p0r2t4w6y */
-            product_id: string;
-            sku: string;
-            name: string;
-            description: string | null;
-            weight_lb: number;
-            /** @description Inches; all three or none */
-            dimensions: {
-                length_in: number;
-                width_in: number;
-                height_in: number;
-            } | null;
-            unit_cost: number;
-            price: number;
-            currency: string;
-            barcode: string | null;
-            tags: string[];
-            /** @description Returns refuse final-sale items */
-            final_sale: boolean;
-            /** @description inventory.low_stock is raised when sellable falls to this */
-            low_stock_threshold: number | null;
-            active: boolean;
-            /** Format: date-time */
-            created_at: string;
-            /** Format: date-time */
-            updated_at: string;
-        };
         CreateProduct: {
             /**
              * @description The merchant's own identifier; case-sensitive
@@ -12663,21 +16734,6 @@ export interface components {
             data: components["schemas"]["Bundle"][];
             /** @description null on the last page */
             next_cursor: string | null;
-        };
-        Bundle: {
-            sku: string;
-            name: string;
-            price: number;
-            currency: string;
-            active: boolean;
-            components: {
-                sku: string;
-                quantity: number;
-            }[];
-            /** Format: date-time */
-            created_at: string;
-            /** Format: date-time */
-            updated_at: string;
         };
         CreateBundle: {
             /**
@@ -12864,24 +16920,6 @@ export interface components {
                 on_hand: number;
             }[];
         };
-        Transfer: {
-            transfer_id: string;
-            source_location_id: string;
-            destination_location_id: string;
-            /** @enum {string} */
-            status: "created" | "in_transit" | "partially_received" | "received" | "closed" | "cancelled";
-            reference: string | null;
-            expected_at: string | null;
-            created_at: string;
-            updated_at: string;
-            lines: {
-                sku: string;
-                quantity: number;
-                shipped: number;
-                received: number;
-                lost: number;
-            }[];
-        };
         CreateTransfer: {
             /** @example loc_01jq3v7k9m2x4b6n8p0r2t4w6y */
             source_location_id: string;
@@ -12961,39 +16999,12 @@ export interface components {
         ChannelPoolList: {
             data: components["schemas"]["ChannelPool"][];
         };
-        ChannelPool: {
-            channel: string;
-            sku: string;
-            limit_units: number | null;
-            limit_percent: number | null;
-            /** @description Units the channel holds in open reservations */
-            reserved: number;
-        };
         ChannelPoolInput: {
             channel: string;
             /** @example TSHIRT-BLK-M */
             sku: string;
             limit_units?: number;
             limit_percent?: number;
-        };
-        SourcingPolicy: {
-            /** @enum {string} */
-            preset: "fastest" | "cheapest" | "fewest_shipments" | "balanced";
-            weights: components["schemas"]["SourcingWeights"];
-            allow_split: boolean;
-            max_shipments: number;
-            search_budget: number;
-            cost_ceiling: number | null;
-            /** @description Null while the default applies */
-            updated_at: string | null;
-        };
-        SourcingWeights: {
-            delivery_days: number;
-            shipping_cost: number;
-            shipments: number;
-            location_cost: number;
-            load: number;
-            external: number;
         };
         SourcingPolicyInput: {
             /** @enum {string} */
@@ -13116,127 +17127,6 @@ export interface components {
         };
         OrderSettingsAnswer: components["schemas"]["OrderSettings"] & {
             updated_at: string | null;
-        };
-        OrderSettings: {
-            /**
-             * @description What capture does with units no location can ship now: queue them (accept) or refuse the order (reject)
-             * @enum {string}
-             */
-            backorders: "accept" | "reject";
-            /** @enum {string} */
-            default_service_level: "same_day" | "overnight" | "two_day" | "ground" | "economy";
-            /** @description Per channel: its shipping method names → service level */
-            shipping_methods: {
-                [key: string]: {
-                    [key: string]: "same_day" | "overnight" | "two_day" | "ground" | "economy";
-                };
-            };
-            /**
-             * @description Release a customer's orders to the same address placed within the window together, as one group for fulfillment
-             * @default {
-             *       "enabled": false,
-             *       "window_minutes": 60
-             *     }
-             */
-            consolidation: {
-                enabled: boolean;
-                window_minutes: number;
-            };
-        };
-        Order: {
-            order_id: string;
-            order_number: number;
-            channel: string;
-            channel_order_id: string;
-            /** @enum {string} */
-            order_type: "standard" | "pre_order" | "backorder" | "subscription";
-            status: components["schemas"]["OrderStatus"];
-            failure_reason: string | null;
-            on_hold: boolean;
-            hold_reason: string | null;
-            released_at: string | null;
-            /** @description Orders released together for one fulfillment share this id */
-            consolidation_group: string | null;
-            customer: components["schemas"]["Customer"];
-            shipping_address: components["schemas"]["ShippingAddress"];
-            billing_address: components["schemas"]["ShippingAddress"] | null;
-            currency: string;
-            /** @enum {string} */
-            service_level: "same_day" | "overnight" | "two_day" | "ground" | "economy";
-            shipping_method: string | null;
-            totals: components["schemas"]["OrderTotals"];
-            refund_due: number;
-            notes: string | null;
-            gift_message: string | null;
-            tags: string[];
-            replacement_for: string | null;
-            subscription_id: string | null;
-            release_date: string | null;
-            promised_delivery_date: string | null;
-            location_ids: string[];
-            placed_at: string;
-            created_at: string;
-            updated_at: string;
-            lines: components["schemas"]["OrderLine"][];
-        };
-        /** @enum {string} */
-        OrderStatus: "received" | "allocated" | "partially_allocated" | "backordered" | "routing_failed" | "allocation_failed" | "on_hold" | "in_fulfillment" | "partially_shipped" | "shipped" | "delivered" | "partially_returned" | "returned" | "cancelled";
-        Customer: {
-            id?: string;
-            name?: string;
-            /** Format: email */
-            email?: string;
-            phone?: string;
-        };
-        ShippingAddress: {
-            name?: string;
-            company?: string;
-            line1: string;
-            line2?: string;
-            city: string;
-            region?: string;
-            postal_code: string;
-            /** @example US */
-            country: string;
-            phone?: string;
-        };
-        OrderTotals: {
-            /** @description Sum of unit_price × quantity */
-            subtotal: number;
-            /** @description Sum of line discounts */
-            discount: number;
-            /** @description Sum of line taxes */
-            tax: number;
-            shipping: number;
-            /** @description subtotal − discount + tax + shipping */
-            total: number;
-        };
-        OrderLine: {
-            line_no: number;
-            sku: string;
-            quantity: number;
-            unit_price: number;
-            discount: number;
-            tax: number;
-            allocated: number;
-            backordered: number;
-            cancelled: number;
-            shipped: number;
-            delivered: number;
-            returned: number;
-            refunded: number;
-            allocations: {
-                sku: string;
-                location_id: string;
-                quantity: number;
-                reservation_id: string;
-                /** @description The routing (in the routing log) that made it */
-                routing_no: number;
-                service_id: string;
-                service_level: string;
-                ship_date: string;
-                delivery_date: string;
-            }[];
         };
         CreateOrder: {
             /** @example web */
@@ -13425,76 +17315,6 @@ export interface components {
             /** @description null on the last page */
             next_cursor: string | null;
         };
-        Subscription: {
-            subscription_id: string;
-            status: components["schemas"]["SubscriptionStatus"];
-            interval_count: number;
-            /** @enum {string} */
-            interval_unit: "day" | "week" | "month";
-            template: components["schemas"]["SubscriptionTemplate"];
-            /** @description Orders placed so far, the first one included */
-            cycles_placed: number;
-            /** @description The next cycle will be skipped (no order placed) */
-            skip_next: boolean;
-            /** @description When the next cycle is due (meaningful while active; resuming recomputes it) */
-            next_run_at: string;
-            actor: {
-                /** @enum {string} */
-                type: "user" | "api_key" | "system";
-                id: string;
-            };
-            created_at: string;
-            updated_at: string;
-        };
-        /** @enum {string} */
-        SubscriptionStatus: "active" | "paused" | "cancelled";
-        SubscriptionTemplate: {
-            /** @example web */
-            channel: string;
-            /**
-             * @default standard
-             * @enum {string}
-             */
-            order_type: "standard" | "pre_order" | "backorder" | "subscription";
-            customer: components["schemas"]["Customer"];
-            shipping_address: components["schemas"]["ShippingAddress"];
-            billing_address?: components["schemas"]["ShippingAddress"];
-            lines: {
-                /** @example MUG-ENAMEL-WHT */
-                sku: string;
-                quantity: number;
-                unit_price: number;
-                /**
-                 * @description Total discount on the line (not per unit)
-                 * @default 0
-                 */
-                discount: number;
-                /**
-                 * @description Total tax on the line (not per unit)
-                 * @default 0
-                 */
-                tax: number;
-            }[];
-            /** @default USD */
-            currency: string;
-            totals: components["schemas"]["OrderTotals"];
-            /**
-             * @description Defaults from shipping_method (the channel's mapping) or the tenant's default
-             * @enum {string}
-             */
-            service_level?: "same_day" | "overnight" | "two_day" | "ground" | "economy";
-            /** @description The channel's own name for the shipping choice, mapped to a service level in order settings */
-            shipping_method?: string;
-            notes?: string;
-            gift_message?: string;
-            /** @default [] */
-            tags: string[];
-            /**
-             * Format: date
-             * @description Pre-orders: nothing is allocated before this day
-             */
-            release_date?: string;
-        };
         SubscriptionDetail: components["schemas"]["Subscription"] & {
             /** @description The orders it placed, newest first (at most 100); cycle n has channel order id `<subscription_id>:<n>` */
             orders: {
@@ -13507,13 +17327,6 @@ export interface components {
         };
         SubscriptionActionRequest: {
             reason?: string;
-        };
-        WebhookSettingsAnswer: components["schemas"]["WebhookSettings"] & {
-            updated_at: string | null;
-        };
-        WebhookSettings: {
-            /** @description Allow endpoints on loopback, private (RFC 1918), link-local, unique-local and unspecified addresses: the tenant's own network */
-            allow_private_webhook_urls: boolean;
         };
         WebhookPage: {
             data: components["schemas"]["Webhook"][];

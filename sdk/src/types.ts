@@ -3,9 +3,9 @@
  * schema.d.ts (made by `npm run sdk:generate` from the server's OpenAPI document); none is written by
  * hand, so a server change shows up here as a type change.
  */
-import type { components, paths } from './schema.d.ts';
+import type { components, paths, webhooks } from './schema.d.ts';
 
-export type { components, paths };
+export type { components, paths, webhooks };
 
 type Schemas = components['schemas'];
 
@@ -57,3 +57,14 @@ export type UpdateOrder = Schemas['UpdateOrder'];
 export type CancelOrder = Schemas['CancelRequest'];
 /** Filters, search (`q`), sort and paging of `GET /v1/orders`. */
 export type OrderQuery = Omit<NonNullable<paths['/v1/orders']['get']['parameters']['query']>, 'format'>;
+
+/** Every event type of the catalogue (the OpenAPI document's `webhooks`). */
+export type EventType = keyof webhooks;
+/** The body a webhook endpoint is POSTed for `T`: `{ type, timestamp, data: TypedEvent<T> }`. */
+export type WebhookPayload<T extends EventType = EventType> = {
+  [K in T]: NonNullable<webhooks[K]['post']['requestBody']>['content']['application/json'];
+}[T];
+/** One event as `GET /v1/events` lists it, with `type` and `data` narrowed; a union when `T` is. */
+export type TypedEvent<T extends EventType = EventType> = WebhookPayload<T>['data'];
+/** The `data` of each event type, by type. */
+export type EventPayloads = { [K in EventType]: TypedEvent<K>['data'] };

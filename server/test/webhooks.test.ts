@@ -644,11 +644,12 @@ describe('webhooks', () => {
       error: 'answered 500',
       started_at: new Date().toISOString(),
     };
+    // A retry a minute away, so a slow machine cannot make it due before the check below.
     const record = () =>
       recordAttempt(
         db.pool,
         deps.metrics,
-        deliveryPolicy(),
+        { ...deliveryPolicy(), backoff_ms: [60_000], retry_delay_ms_min: 60_000 },
         t.tenant_id,
         hook.webhook_id,
         claim,

@@ -6,6 +6,7 @@ import { OpenAPIHono, z } from '@hono/zod-openapi';
 import { bodyLimit } from 'hono/body-limit';
 import { HTTPException } from 'hono/http-exception';
 import { catalogRoutes } from '../modules/catalog/routes.ts';
+import { registerEventCatalogue } from '../modules/events/catalogue.ts';
 import { eventRoutes } from '../modules/events/routes.ts';
 import { inventoryRoutes } from '../modules/inventory/routes.ts';
 import { networkRoutes } from '../modules/network/routes.ts';
@@ -122,6 +123,7 @@ export function createApp(deps: Deps, workers: WorkerState) {
   orderListRoutes(app, deps);
   subscriptionRoutes(app, deps);
   webhookRoutes(app, deps);
+  registerEventCatalogue(app.openAPIRegistry);
 
   const HealthSchema = z
     .object({
