@@ -273,6 +273,22 @@ describe('releaseBackorders', () => {
     expect(await routings(s, older.order_id)).toHaveLength(1);
   });
 
+  it('does not let a new capture take stock owed to older backorders before their release runs', async () => {
+    await newProduct(s, 'BO-FAIR');
+    const older = await capture(s, orderBody([{ sku: 'BO-FAIR', quantity: 2 }], 5));
+    expect(older.status).toBe('backordered');
+    // Stock arrives; before the release workflow runs, a new order asks for the same SKU.
+    await addStock(s, 'BO-FAIR', s.loc.edison!, 3);
+    const newer = await capture(s, orderBody([{ sku: 'BO-FAIR', quantity: 2 }], 0));
+    // Two of the three units are owed to the older order: the newer one gets the third.
+    expect(newer).toMatchObject({ status: 'partially_allocated' });
+    expect(newer.lines[0]).toMatchObject({ allocated: 1, backordered: 1 });
+    const r = await releaseBackorders(s.db.pool, T, ['BO-FAIR']);
+    expect(r.released.map((o) => o.order_id)).toEqual([older.order_id]);
+    expect(await getOrder(s, older.order_id)).toMatchObject({ status: 'allocated' });
+    expect(await ledgerMismatches(s.db.pool)).toEqual([]);
+  });
+
   it('pages through many waiting orders in bounded batches, oldest first', async () => {
     await newProduct(s, 'BO-MANY');
     const orders = [];

@@ -101,7 +101,18 @@ export async function routeOpenUnits(
   const wanted = needs(order.lines, boms);
   if (wanted.length === 0) return { order, plan: null, audit: [], routing: null };
   const bySku = needsBySku(wanted);
+  // A new order comes after every order already waiting for these SKUs (FIFO): stock they are
+  // owed is not offered to it. Backorder release itself hands stock out oldest first instead.
+  const held_back =
+    opts.trigger === 'capture'
+      ? await store.waitingDemand(
+          db,
+          tenantId,
+          bySku.map((n) => n.sku),
+        )
+      : undefined;
   const result = await commitPlan(db, tenantId, actor, {
+    held_back,
     lines: bySku,
     plan_lines: bySku.map((n) => ({ ...n, ...units.get(n.sku)! })),
     destination: order.shipping_address,

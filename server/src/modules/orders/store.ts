@@ -437,6 +437,30 @@ export async function consolidationCandidates(
   return rows.map((r) => r.order_id);
 }
 
+/**
+ * Units of each SKU that orders are waiting for (backordered, not held, not cancelled or
+ * unroutable, past any release date), counting a waiting bundle as its components.
+ */
+export async function waitingDemand(db: Queryable, tenantId: string, skus: string[]) {
+  const { rows } = await db.query<{ sku: string; units: number }>(
+    `with waiting as (
+       select l.sku, l.backordered from order_lines l
+       join orders o on o.tenant_id = l.tenant_id and o.order_id = l.order_id
+       where l.tenant_id = $1 and l.backordered > 0
+         and (l.sku = any($2) or l.sku in (select bundle_sku from bundle_components
+                                          where tenant_id = $1 and component_sku = any($2)))
+         and o.hold_reason is null and o.status not in ('cancelled', 'routing_failed')
+         and (o.release_date is null or o.release_date <= current_date)
+     )
+     select coalesce(c.component_sku, w.sku) as sku, sum(w.backordered * coalesce(c.quantity, 1))::int as units
+     from waiting w left join bundle_components c on c.tenant_id = $1 and c.bundle_sku = w.sku
+     where coalesce(c.component_sku, w.sku) = any($2)
+     group by 1`,
+    [tenantId, skus],
+  );
+  return Object.fromEntries(rows.map((r) => [r.sku, r.units]));
+}
+
 // ── settings ─────────────────────────────────────────────────────────────────────────────────
 
 export async function loadSettings(db: Queryable, tenantId: string) {

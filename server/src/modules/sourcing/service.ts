@@ -8,7 +8,7 @@ import { loadPolicy, plannerPolicy, savePolicy, sourcingInputs, stockFor } from 
 import { plan } from './planner.ts';
 import { type PresetName, presetPolicy } from './policy.ts';
 import type { PlanRequest, PolicyInput, PromiseOption, PromiseRequest } from './schema.ts';
-import type { Plan, PlanLine, ServiceLevel } from './types.ts';
+import type { Plan, PlanLine, ServiceLevel, StockSnapshot } from './types.ts';
 
 /** Sourcing as the API offers it: the stored policy, dry-run plans, promises, and committing a plan. */
 
@@ -134,6 +134,11 @@ export type CommitInput = {
   policy?: PresetName | undefined;
   /** `lines` already resolved to products with weights, when the caller has read the catalog. */
   plan_lines?: PlanLine[] | undefined;
+  /**
+   * Units per SKU already promised to orders waiting for stock: kept out of this plan's stock,
+   * so a new order cannot take what older backorders are owed (taken from the largest stock first).
+   */
+  held_back?: Readonly<Record<string, number>> | undefined;
   /** Plan among these locations only (a person routing an order to a location). */
   location_ids?: readonly string[] | undefined;
 };
@@ -184,10 +189,11 @@ export async function commitPlan(
     service_level: input.service_level,
     channel: input.channel ?? 'default',
   };
-  let stock = inputs.stock;
+  let stock = holdBack(inputs.stock, input.held_back);
   let last: Plan | undefined;
   for (let attempt = 1; attempt <= Math.max(1, max_attempts); attempt++) {
-    if (attempt > 1) stock = await stockFor(db, tenantId, inputs.lines, input.channel);
+    if (attempt > 1)
+      stock = holdBack(await stockFor(db, tenantId, inputs.lines, input.channel), input.held_back);
     const p = plan(order, network, stock, policy, now);
     last = p;
     const lines = p.shipments.flatMap((s) =>
@@ -217,6 +223,28 @@ export async function commitPlan(
     attempts: Math.max(1, max_attempts),
     gave_up: true,
   };
+}
+
+/** Stock less what is held back per SKU, taken from the locations with the most first. */
+export function holdBack(
+  stock: StockSnapshot,
+  held: Readonly<Record<string, number>> | undefined,
+): StockSnapshot {
+  if (!held || Object.keys(held).length === 0) return stock;
+  const sellable: Record<string, Record<string, number>> = { ...stock.sellable };
+  for (const [sku, units] of Object.entries(held)) {
+    const at = { ...(sellable[sku] ?? {}) };
+    let left = units;
+    const order = Object.keys(at).sort((a, b) => at[b]! - at[a]! || (a < b ? -1 : 1));
+    for (const location of order) {
+      if (left <= 0) break;
+      const take = Math.min(left, at[location]!);
+      at[location] = at[location]! - take;
+      left -= take;
+    }
+    sellable[sku] = at;
+  }
+  return { ...stock, sellable };
 }
 
 /** The plan with nothing shipped: every unit becomes a backorder; the explanation says why. */
