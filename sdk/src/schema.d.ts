@@ -3197,6 +3197,138 @@ export interface paths {
         };
         trace?: never;
     };
+    "/v1/network/coverage": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Share of US ZIP codes reachable within 1, 2 and 3 business days by ground
+         * @description For the location set and each location alone: the fastest active ground service from any location that serves the destination, by zone, in carrier transit days (processing days and cut-offs not counted). Weighted by ZIP-code count, since the bundled data has no population.
+         */
+        get: {
+            parameters: {
+                query?: {
+                    /** @description Comma-separated location ids (at most 200); default: every active location */
+                    location_id?: string;
+                };
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Coverage of the set and of each location */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["CoverageReport"];
+                    };
+                };
+                /** @description Malformed request */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description No valid API key or session */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Your role may not do this */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description No such object in your tenant */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Conflicts with the current state, or an Idempotency-Key reused for another request */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Body too large */
+                413: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Body is not JSON */
+                415: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Invalid input; `errors` names each field */
+                422: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Rate limited; see Retry-After */
+                429: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Our fault; quote request_id */
+                500: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/products": {
         parameters: {
             query?: never;
@@ -7541,6 +7673,139 @@ export interface paths {
                     };
                     content: {
                         "application/json": components["schemas"]["PromiseAnswer"];
+                    };
+                };
+                /** @description Malformed request */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description No valid API key or session */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Your role may not do this */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description No such object in your tenant */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Conflicts with the current state, or an Idempotency-Key reused for another request */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Body too large */
+                413: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Body is not JSON */
+                415: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Invalid input; `errors` names each field */
+                422: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Rate limited; see Retry-After */
+                429: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Our fault; quote request_id */
+                500: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/inventory/rebalance-plan": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Propose transfers that move surplus stock to where it sells, with their expected effect
+         * @description Creates nothing: review the proposal and create the transfers you agree with through `POST /v1/inventory/transfers`. Velocity is allocated units per day over `window_days`; `coverage` is the share of demand at locations holding at least `target_days` of cover.
+         */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": components["schemas"]["RebalanceRequest"];
+                };
+            };
+            responses: {
+                /** @description The proposed transfers and their effect */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["RebalancePlan"];
                     };
                 };
                 /** @description Malformed request */
@@ -16655,6 +16920,29 @@ export interface components {
             currency?: string;
             active?: boolean;
         };
+        CoverageReport: {
+            weight: {
+                /** @enum {string} */
+                name: "zip_codes";
+                description: string;
+                total: number;
+            };
+            location_ids: string[];
+            overall: components["schemas"]["CoverageShares"];
+            by_location: {
+                location_id: string;
+                shares: components["schemas"]["CoverageShares"];
+            }[];
+            unreachable_zip3s: string[];
+        };
+        /** @description Shares of the total weight, from 0 to 1 */
+        CoverageShares: {
+            within_1_day: number;
+            within_2_days: number;
+            within_3_days: number;
+            /** @description No ground service reaches it from the set at all */
+            unreachable: number;
+        };
         ProductPage: {
             data: components["schemas"]["Product"][];
             /** @description null on the last page */
@@ -17124,6 +17412,70 @@ export interface components {
              * @description Plan as of this moment instead of now (for what-if questions)
              */
             now?: string;
+        };
+        RebalancePlan: {
+            window_days: number;
+            target_days: number;
+            max_cost_share: number;
+            min_transfer_units: number;
+            transfers: {
+                sku: string;
+                from_location_id: string;
+                to_location_id: string;
+                quantity: number;
+                zone: number;
+                cost_per_unit: number;
+                cost: number;
+                goods_value: number;
+                reason: string;
+            }[];
+            skipped: {
+                sku: string;
+                from_location_id: string;
+                to_location_id: string;
+                quantity: number;
+                /** @enum {string} */
+                code: "cost_exceeds_share" | "below_min_transfer" | "no_capacity";
+                reason: string;
+            }[];
+            effect: {
+                coverage_before: number;
+                coverage_after: number;
+                units_moved: number;
+                total_cost: number;
+                skus: {
+                    sku: string;
+                    demand_per_day: number;
+                    coverage_before: number;
+                    coverage_after: number;
+                    locations: {
+                        location_id: string;
+                        demand_per_day: number;
+                        target_units: number;
+                        on_hand_before: number;
+                        on_hand_after: number;
+                        days_of_cover_before: number | null;
+                        days_of_cover_after: number | null;
+                    }[];
+                }[];
+            };
+        };
+        RebalanceRequest: {
+            skus?: string[];
+            /** @default 28 */
+            window_days: number;
+            /** @default 14 */
+            target_days: number;
+            /** @default 0.25 */
+            max_cost_share: number;
+            /** @default 1 */
+            min_transfer_units: number;
+            seasonal_factors?: {
+                [key: string]: number;
+            };
+            storage_capacity_units?: {
+                [key: string]: number;
+            };
         };
         OrderSettingsAnswer: components["schemas"]["OrderSettings"] & {
             updated_at: string | null;

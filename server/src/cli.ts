@@ -6,6 +6,7 @@ import { createDemo } from './demo.ts';
 import { createApp, openApiDocument } from './http/app.ts';
 import type { Role } from './http/context.ts';
 import { createLogger } from './logger.ts';
+import { coverageReport } from './modules/network/coverage-routes.ts';
 import { createApiKey } from './modules/tenancy/service.ts';
 import { openDatabase, run } from './server.ts';
 import { createMetrics } from './system/metrics.ts';
@@ -64,6 +65,27 @@ program
       const demo = await createDemo(pool, { apiKey: loadConfig().bootstrapKey, withOrders: true });
       if (demo.created) console.log(`demo tenant ${demo.tenant_id} created; admin API key: ${demo.api_key}`);
       else console.log(`demo tenant ${demo.tenant_id} already exists`);
+    }),
+  );
+
+program
+  .command('coverage')
+  .description('Share of US ZIP codes reachable within 1, 2 and 3 business days by ground')
+  .requiredOption('--tenant <tenant_id>', 'tenant whose locations to measure', 'ten_demo')
+  .option('--location-id <ids>', 'comma-separated location ids (default: every active location)')
+  .action((opts: { tenant: string; locationId?: string }) =>
+    withDatabase(async (pool) => {
+      const ids = opts.locationId?.split(',').map((s) => s.trim());
+      const report = await coverageReport(pool, opts.tenant, ids);
+      const pct = (n: number) => `${(n * 100).toFixed(1)}%`.padStart(7);
+      const row = (name: string, s: typeof report.overall) =>
+        `${name.padEnd(32)}${pct(s.within_1_day)}${pct(s.within_2_days)}${pct(s.within_3_days)}${pct(s.unreachable)}`;
+      console.log(`weight: ${report.weight.name} (${report.weight.total}); ${report.weight.description}`);
+      console.log(
+        `${'locations'.padEnd(32)}${'1 day'.padStart(7)}${'2 days'.padStart(7)}${'3 days'.padStart(7)}${'none'.padStart(7)}`,
+      );
+      for (const l of report.by_location) console.log(row(l.location_id, l.shares));
+      console.log(row('all together', report.overall));
     }),
   );
 
