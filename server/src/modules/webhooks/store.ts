@@ -98,10 +98,15 @@ export async function insertEndpoint(
   return toWebhook(rows[0]!);
 }
 
+// Not FOR UPDATE: that also blocks the key-share lock a delivery row's foreign key takes, so a
+// request holding the endpoint while it writes deliveries could deadlock with the consumer
+// inserting deliveries for the same endpoint. Changes here never touch the endpoint's key.
+const ENDPOINT_LOCK = 'for no key update';
+
 export async function findEndpoint(db: Queryable, tenantId: string, webhookId: string, lock = false) {
   const { rows } = await db.query<EndpointRow>(
     `select ${ENDPOINT_COLUMNS} from webhook_endpoints where tenant_id = $1 and webhook_id = $2
-     ${lock ? 'for update' : ''}`,
+     ${lock ? ENDPOINT_LOCK : ''}`,
     [tenantId, webhookId],
   );
   return rows[0] ? toWebhook(rows[0]) : undefined;
@@ -236,7 +241,7 @@ export async function endpointState(db: Queryable, tenantId: string, webhookId: 
     now: Date;
   }>(
     `select enabled, drain_requested_seq, failing_since, clock_timestamp() as now from webhook_endpoints
-     where tenant_id = $1 and webhook_id = $2 ${lock ? 'for update' : ''}`,
+     where tenant_id = $1 and webhook_id = $2 ${lock ? ENDPOINT_LOCK : ''}`,
     [tenantId, webhookId],
   );
   return rows[0];
