@@ -55,11 +55,17 @@ export async function createDeliveries(events: readonly ConsumedEvent[], tx: Poo
     const seen = drains.get(key);
     if (!seen || seen.seq < seq) drains.set(key, { tenant_id, webhook_id, seq });
   };
-  for (const d of await deliveries.insertDeliveries(tx, rows)) ask(d.tenant_id, d.webhook_id, d.event_seq);
-  for (const e of events) {
+  const woken = events.flatMap((e) => {
     const webhookId = (e.data as { webhook_id?: unknown }).webhook_id;
-    if (WAKE_TYPES.has(e.type) && typeof webhookId === 'string') ask(e.tenant_id, webhookId, e.seq);
-  }
+    return WAKE_TYPES.has(e.type) && typeof webhookId === 'string'
+      ? [{ tenant_id: e.tenant_id, webhook_id: webhookId, seq: e.seq }]
+      : [];
+  });
+  // Endpoints first, then their deliveries: the order a replay or a change takes them in, so the
+  // two cannot deadlock (a replay holding an endpoint while reopening a delivery this batch inserts).
+  await store.lockEndpoints(tx, [...rows, ...woken]);
+  for (const d of await deliveries.insertDeliveries(tx, rows)) ask(d.tenant_id, d.webhook_id, d.event_seq);
+  for (const w of woken) ask(w.tenant_id, w.webhook_id, w.seq);
   const wanted: DrainRequest[] = [];
   for (const d of drains.values()) {
     if (await store.requestDrain(tx, d.tenant_id, d.webhook_id, d.seq)) wanted.push(d);

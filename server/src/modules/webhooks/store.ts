@@ -223,6 +223,20 @@ export async function enabledEndpoints(db: Queryable, tenantIds: string[]) {
 }
 
 /** Raises the seq a drain was asked for; false when the endpoint is gone or disabled. */
+/** Locks endpoints in one fixed order (tenant, webhook id), for a batch touching several. */
+export async function lockEndpoints(
+  db: Queryable,
+  keys: readonly { tenant_id: string; webhook_id: string }[],
+) {
+  if (keys.length === 0) return;
+  await db.query(
+    `select 1 from webhook_endpoints
+     where (tenant_id, webhook_id) in (select * from unnest($1::text[], $2::text[]))
+     order by tenant_id, webhook_id ${ENDPOINT_LOCK}`,
+    [keys.map((k) => k.tenant_id), keys.map((k) => k.webhook_id)],
+  );
+}
+
 export async function requestDrain(db: Queryable, tenantId: string, webhookId: string, seq: number) {
   const res = await db.query(
     `update webhook_endpoints set drain_requested_seq = greatest(drain_requested_seq, $3)
