@@ -261,5 +261,3 @@ export async function releaseAll(
     lines: released.lines.map((l) => recount(l, boms.get(l.line_no)!)),
   };
 }
-
-export { openUnits };

@@ -73,11 +73,12 @@ export async function routings(db: Queryable, tenantId: string, orderId: string)
 
 // ── every change goes through here ───────────────────────────────────────────────────────────
 
-const flags = (o: OrderRecord, routed: boolean) => ({
+// Every order written has been routed: `received` exists only inside the capture.
+const flags = (o: OrderRecord) => ({
   on_hold: o.hold_reason !== null,
   released: o.released_at !== null,
   failure: o.failure,
-  routed,
+  routed: true,
 });
 
 /** 409 for an action the order's state does not allow, with where it could go instead. */
@@ -108,7 +109,7 @@ async function commitChange(
     return { ...next, updated_at };
   },
 ): Promise<OrderRecord> {
-  const status = deriveStatus(after.lines, flags(after, true));
+  const status = deriveStatus(after.lines, flags(after));
   if (!canTransition(before.status, status)) {
     throw new AppError('conflict', `An order cannot go from ${before.status} to ${status}.`, {
       code: 'invalid_transition',

@@ -65,15 +65,6 @@ export async function findOrder(db: Queryable, tenantId: string, orderId: string
   return rows[0] ? fromRow(rows[0]) : null;
 }
 
-export async function findByChannelOrderId(db: Queryable, tenantId: string, channel: string, id: string) {
-  const { rows } = await db.query<OrderRow>(
-    `select ${ORDER_COLUMNS}, ${LINES_JSON} from orders o
-     where o.tenant_id = $1 and o.channel = $2 and o.channel_order_id = $3`,
-    [tenantId, channel, id],
-  );
-  return rows[0] ? fromRow(rows[0]) : null;
-}
-
 export async function orderExists(db: Queryable, tenantId: string, orderId: string) {
   const { rowCount } = await db.query('select 1 from orders where tenant_id = $1 and order_id = $2', [
     tenantId,
@@ -199,21 +190,28 @@ export async function insertCapturedOrder(
     routing?.reservation_id ?? null,
     routing?.attempts ?? 0,
     JSON.stringify(actor),
-    allocations.map((a) => a.line_no),
-    allocations.map((a) => a.sku),
-    allocations.map((a) => a.location_id),
-    allocations.map((a) => a.reservation_id),
-    allocations.map((a) => a.quantity),
-    allocations.map((a) => a.service_id),
-    allocations.map((a) => a.service_level),
-    allocations.map((a) => a.ship_date),
-    allocations.map((a) => a.delivery_date),
+    ...allocationColumns(allocations),
     ...auditColumns(audit),
   ]);
   const row = rows[0]!;
   const at = row.created_at.toISOString();
   return { order_number: Number(row.order_number), created_at: at, updated_at: at };
 }
+
+type AllocationRow = Omit<AllocationRecord, 'routing_no'> & { line_no: number };
+
+/** Allocation rows as the `unnest` column arrays both order statements take. */
+const allocationColumns = (rows: AllocationRow[]) => [
+  rows.map((a) => a.line_no),
+  rows.map((a) => a.sku),
+  rows.map((a) => a.location_id),
+  rows.map((a) => a.reservation_id),
+  rows.map((a) => a.quantity),
+  rows.map((a) => a.service_id),
+  rows.map((a) => a.service_level),
+  rows.map((a) => a.ship_date),
+  rows.map((a) => a.delivery_date),
+];
 
 const auditColumns = (entries: AuditEntry[]) => [
   entries.map((e) => e.type),
@@ -328,7 +326,7 @@ export async function insertRouting(
   tenantId: string,
   orderId: string,
   r: RoutingRow,
-  allocations: (Omit<AllocationRecord, 'routing_no'> & { line_no: number })[],
+  allocations: AllocationRow[],
   actor: Actor,
 ) {
   const { rows } = await insertRoutingSql<{ routing_no: number }>(db, [
@@ -340,15 +338,7 @@ export async function insertRouting(
     r.reservation_id,
     r.attempts,
     JSON.stringify(actor),
-    allocations.map((a) => a.line_no),
-    allocations.map((a) => a.sku),
-    allocations.map((a) => a.location_id),
-    allocations.map((a) => a.reservation_id),
-    allocations.map((a) => a.quantity),
-    allocations.map((a) => a.service_id),
-    allocations.map((a) => a.service_level),
-    allocations.map((a) => a.ship_date),
-    allocations.map((a) => a.delivery_date),
+    ...allocationColumns(allocations),
   ]);
   return rows[0]!.routing_no;
 }
