@@ -14,7 +14,6 @@ import {
   excess,
   needs,
   needsBySku,
-  openUnits,
   type Release,
   recount,
   withoutReleases,
