@@ -8177,8 +8177,10 @@ export interface paths {
                     placed_to?: string;
                     /** @description Comma-separated tags: orders carrying all of them */
                     tag?: string;
-                    /** @description true: the promised delivery date is before today (UTC) and the order is not shipped, delivered, cancelled or (partially) returned; false: all others */
+                    /** @description true: a fulfillment order missed its cut-off (the at-risk sweep), or the promised delivery date is before today (UTC) and the order is not shipped, delivered, cancelled or (partially) returned; false: all others */
                     late?: "true" | "false";
+                    /** @description true: the at-risk sweep flagged the order (`risk` is `late` or `at_risk`, see `risk_reason`); false: all others */
+                    at_risk?: "true" | "false";
                     /** @description true: on hold; false: not on hold */
                     on_hold?: "true" | "false";
                     /** @description true: units wait for stock — a line with backordered units, on an order that is backordered, partially allocated, on hold, in fulfillment or partially shipped (failed routings are found by status); false: all others */
@@ -9469,138 +9471,6 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
-    "/v1/orders/{order_id}/release": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        get?: never;
-        put?: never;
-        /** Release the allocated units to fulfillment */
-        post: {
-            parameters: {
-                query?: never;
-                header?: never;
-                path: {
-                    order_id: string;
-                };
-                cookie?: never;
-            };
-            requestBody: {
-                content: {
-                    "application/json": components["schemas"]["ReleaseRequest"];
-                };
-            };
-            responses: {
-                /** @description The order after the change */
-                200: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Order"];
-                    };
-                };
-                /** @description Malformed request */
-                400: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description No valid API key or session */
-                401: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description Your role may not do this */
-                403: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description No such object in your tenant */
-                404: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description Conflicts with the current state, or an Idempotency-Key reused for another request */
-                409: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description Body too large */
-                413: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description Body is not JSON */
-                415: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description Invalid input; `errors` names each field */
-                422: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description Rate limited; see Retry-After */
-                429: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description Our fault; quote request_id */
-                500: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-            };
-        };
-        delete?: never;
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
-    };
     "/v1/orders/{order_id}/notes": {
         parameters: {
             query?: never;
@@ -9768,6 +9638,1564 @@ export interface paths {
                     };
                     content: {
                         "application/json": components["schemas"]["Order"];
+                    };
+                };
+                /** @description Malformed request */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description No valid API key or session */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Your role may not do this */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description No such object in your tenant */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Conflicts with the current state, or an Idempotency-Key reused for another request */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Body too large */
+                413: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Body is not JSON */
+                415: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Invalid input; `errors` names each field */
+                422: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Rate limited; see Retry-After */
+                429: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Our fault; quote request_id */
+                500: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/fulfillment-settings": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Packing slip branding and whether new fulfillment orders are assigned at once */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description The settings (defaults until changed) */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["FulfillmentSettingsAnswer"];
+                    };
+                };
+                /** @description Malformed request */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description No valid API key or session */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Your role may not do this */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description No such object in your tenant */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Conflicts with the current state, or an Idempotency-Key reused for another request */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Body too large */
+                413: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Body is not JSON */
+                415: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Invalid input; `errors` names each field */
+                422: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Rate limited; see Retry-After */
+                429: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Our fault; quote request_id */
+                500: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+            };
+        };
+        /** Replace the fulfillment settings */
+        put: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": components["schemas"]["FulfillmentSettings"];
+                };
+            };
+            responses: {
+                /** @description Saved */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["FulfillmentSettingsAnswer"];
+                    };
+                };
+                /** @description Malformed request */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description No valid API key or session */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Your role may not do this */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description No such object in your tenant */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Conflicts with the current state, or an Idempotency-Key reused for another request */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Body too large */
+                413: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Body is not JSON */
+                415: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Invalid input; `errors` names each field */
+                422: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Rate limited; see Retry-After */
+                429: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Our fault; quote request_id */
+                500: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+            };
+        };
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/orders/{order_id}/release": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Release the allocated units to fulfillment
+         * @description Never while on hold. Each location holding units of the order (or of its consolidation group) gets one fulfillment order, assigned to it at once unless `auto_assign` is off.
+         */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    order_id: string;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": components["schemas"]["ReleaseRequest"];
+                };
+            };
+            responses: {
+                /** @description The order after the change */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Order"];
+                    };
+                };
+                /** @description Malformed request */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description No valid API key or session */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Your role may not do this */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description No such object in your tenant */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Conflicts with the current state, or an Idempotency-Key reused for another request */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Body too large */
+                413: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Body is not JSON */
+                415: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Invalid input; `errors` names each field */
+                422: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Rate limited; see Retry-After */
+                429: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Our fault; quote request_id */
+                500: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/orders/{order_id}/shipments": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The order’s shipments with their tracking: “Shipment 1 of 2 delivered” */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    order_id: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Shipments */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["OrderShipments"];
+                    };
+                };
+                /** @description Malformed request */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description No valid API key or session */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Your role may not do this */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description No such object in your tenant */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Conflicts with the current state, or an Idempotency-Key reused for another request */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Body too large */
+                413: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Body is not JSON */
+                415: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Invalid input; `errors` names each field */
+                422: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Rate limited; see Retry-After */
+                429: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Our fault; quote request_id */
+                500: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/fulfillment-orders": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Fulfillment orders, earliest ship-by date first (the pick queue) */
+        get: {
+            parameters: {
+                query?: {
+                    status?: "pending" | "assigned" | "picking" | "packed" | "shipped" | "delivered" | "failed" | "cancelled";
+                    location_id?: string;
+                    order_id?: string;
+                    priority?: "urgent" | "normal";
+                    risk?: "late" | "at_risk";
+                    limit?: number;
+                    cursor?: string;
+                };
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description A page */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["FulfillmentOrderPage"];
+                    };
+                };
+                /** @description Malformed request */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description No valid API key or session */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Your role may not do this */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description No such object in your tenant */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Conflicts with the current state, or an Idempotency-Key reused for another request */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Body too large */
+                413: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Body is not JSON */
+                415: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Invalid input; `errors` names each field */
+                422: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Rate limited; see Retry-After */
+                429: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Our fault; quote request_id */
+                500: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/fulfillment-orders/{fulfillment_order_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** A fulfillment order with its items */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    fulfillment_order_id: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description The fulfillment order */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["FulfillmentOrder"];
+                    };
+                };
+                /** @description Malformed request */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description No valid API key or session */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Your role may not do this */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description No such object in your tenant */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Conflicts with the current state, or an Idempotency-Key reused for another request */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Body too large */
+                413: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Body is not JSON */
+                415: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Invalid input; `errors` names each field */
+                422: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Rate limited; see Retry-After */
+                429: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Our fault; quote request_id */
+                500: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/fulfillment-orders/{fulfillment_order_id}/status": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Move a fulfillment order forward: assigned, picking, packed
+         * @description Steps may be skipped forward, never taken back. From picking on, its units cannot be cancelled.
+         */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    fulfillment_order_id: string;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": components["schemas"]["FulfillmentStep"];
+                };
+            };
+            responses: {
+                /** @description The fulfillment order after the step */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["FulfillmentOrder"];
+                    };
+                };
+                /** @description Malformed request */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description No valid API key or session */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Your role may not do this */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description No such object in your tenant */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Conflicts with the current state, or an Idempotency-Key reused for another request */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Body too large */
+                413: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Body is not JSON */
+                415: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Invalid input; `errors` names each field */
+                422: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Rate limited; see Retry-After */
+                429: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Our fault; quote request_id */
+                500: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/fulfillment-orders/{fulfillment_order_id}/fail": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** The location cannot fulfil: void its reservations and route the units elsewhere */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    fulfillment_order_id: string;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": components["schemas"]["FulfillmentFailure"];
+                };
+            };
+            responses: {
+                /** @description The failed fulfillment order */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["FulfillmentOrder"];
+                    };
+                };
+                /** @description Malformed request */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description No valid API key or session */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Your role may not do this */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description No such object in your tenant */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Conflicts with the current state, or an Idempotency-Key reused for another request */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Body too large */
+                413: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Body is not JSON */
+                415: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Invalid input; `errors` names each field */
+                422: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Rate limited; see Retry-After */
+                429: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Our fault; quote request_id */
+                500: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/fulfillment-orders/{fulfillment_order_id}/shipments": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Ship some or all of a fulfillment order
+         * @description Posts the shipped units’ reservations (reserved → out) and counts them shipped on their orders, in one transaction, and publishes `fulfillment_request.completed`; its sequence number is what a stock import quotes as `covers_through_seq`.
+         */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    fulfillment_order_id: string;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": components["schemas"]["CreateShipment"];
+                };
+            };
+            responses: {
+                /** @description The shipment and the fulfillment order after it */
+                201: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ShipmentCreated"];
+                    };
+                };
+                /** @description Malformed request */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description No valid API key or session */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Your role may not do this */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description No such object in your tenant */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Conflicts with the current state, or an Idempotency-Key reused for another request */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Body too large */
+                413: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Body is not JSON */
+                415: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Invalid input; `errors` names each field */
+                422: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Rate limited; see Retry-After */
+                429: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Our fault; quote request_id */
+                500: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/fulfillment-orders/{fulfillment_order_id}/packing-slip": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The packing slip (PDF) with the merchant’s branding, the items and the service level */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    fulfillment_order_id: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description A PDF */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/pdf": string;
+                    };
+                };
+                /** @description Malformed request */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description No valid API key or session */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Your role may not do this */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description No such object in your tenant */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Conflicts with the current state, or an Idempotency-Key reused for another request */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Body too large */
+                413: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Body is not JSON */
+                415: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Invalid input; `errors` names each field */
+                422: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Rate limited; see Retry-After */
+                429: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Our fault; quote request_id */
+                500: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/shipments/{shipment_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** A shipment with its tracking events */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    shipment_id: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description The shipment */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Shipment"];
+                    };
+                };
+                /** @description Malformed request */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description No valid API key or session */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Your role may not do this */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description No such object in your tenant */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Conflicts with the current state, or an Idempotency-Key reused for another request */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Body too large */
+                413: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Body is not JSON */
+                415: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Invalid input; `errors` names each field */
+                422: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Rate limited; see Retry-After */
+                429: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Our fault; quote request_id */
+                500: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/shipments/{shipment_id}/tracking": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * A tracking update: in transit, out for delivery, delivered, or an exception with a new date
+         * @description Replays (same status and time) change nothing. Delivered counts the units delivered on their orders; a new estimate past the promised date flags the orders at risk.
+         */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    shipment_id: string;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": components["schemas"]["TrackingUpdate"];
+                };
+            };
+            responses: {
+                /** @description The shipment after the update */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Shipment"];
                     };
                 };
                 /** @description Malformed request */
@@ -12942,6 +14370,512 @@ export interface webhooks {
         patch?: never;
         trace?: never;
     };
+    "fulfillment_order.at_risk": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * fulfillment_order.at_risk
+         * @description `data` is the event as `GET /v1/events` and `GET /v1/stream` give it; a webhook endpoint subscribed to `fulfillment_order.at_risk` is POSTed this body, signed per Standard Webhooks.
+         */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: {
+                content: {
+                    "application/json": {
+                        /** @enum {string} */
+                        type: "fulfillment_order.at_risk";
+                        /** Format: date-time */
+                        timestamp: string;
+                        data: {
+                            /** @description Global, strictly increasing; the logical timestamp */
+                            seq: number;
+                            /** @example evt_01jq3v7k9m2x4b6n8p0r2t4w6y */
+                            event_id: string;
+                            /** @enum {string} */
+                            type: "fulfillment_order.at_risk";
+                            /** @description Id of the object the event is about */
+                            subject: string;
+                            data: {
+                                fulfillment_order_id: string;
+                                order_ids: string[];
+                                /** @enum {string} */
+                                risk: "late" | "at_risk";
+                                reason: string;
+                            };
+                            actor: {
+                                /** @enum {string} */
+                                type: "user" | "api_key" | "system";
+                                id: string;
+                            };
+                            /** Format: date-time */
+                            created_at: string;
+                        };
+                    };
+                };
+            };
+            responses: {
+                /** @description Any 2xx acknowledges the delivery; anything else is retried */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content?: never;
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "fulfillment_order.risk_cleared": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * fulfillment_order.risk_cleared
+         * @description `data` is the event as `GET /v1/events` and `GET /v1/stream` give it; a webhook endpoint subscribed to `fulfillment_order.risk_cleared` is POSTed this body, signed per Standard Webhooks.
+         */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: {
+                content: {
+                    "application/json": {
+                        /** @enum {string} */
+                        type: "fulfillment_order.risk_cleared";
+                        /** Format: date-time */
+                        timestamp: string;
+                        data: {
+                            /** @description Global, strictly increasing; the logical timestamp */
+                            seq: number;
+                            /** @example evt_01jq3v7k9m2x4b6n8p0r2t4w6y */
+                            event_id: string;
+                            /** @enum {string} */
+                            type: "fulfillment_order.risk_cleared";
+                            /** @description Id of the object the event is about */
+                            subject: string;
+                            data: {
+                                fulfillment_order_id: string;
+                                order_ids: string[];
+                                risk: null;
+                                reason: null;
+                            };
+                            actor: {
+                                /** @enum {string} */
+                                type: "user" | "api_key" | "system";
+                                id: string;
+                            };
+                            /** Format: date-time */
+                            created_at: string;
+                        };
+                    };
+                };
+            };
+            responses: {
+                /** @description Any 2xx acknowledges the delivery; anything else is retried */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content?: never;
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "fulfillment_order.status_changed": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * fulfillment_order.status_changed
+         * @description `data` is the event as `GET /v1/events` and `GET /v1/stream` give it; a webhook endpoint subscribed to `fulfillment_order.status_changed` is POSTed this body, signed per Standard Webhooks.
+         */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: {
+                content: {
+                    "application/json": {
+                        /** @enum {string} */
+                        type: "fulfillment_order.status_changed";
+                        /** Format: date-time */
+                        timestamp: string;
+                        data: {
+                            /** @description Global, strictly increasing; the logical timestamp */
+                            seq: number;
+                            /** @example evt_01jq3v7k9m2x4b6n8p0r2t4w6y */
+                            event_id: string;
+                            /** @enum {string} */
+                            type: "fulfillment_order.status_changed";
+                            /** @description Id of the object the event is about */
+                            subject: string;
+                            data: {
+                                fulfillment_order_id: string;
+                                /** @enum {string} */
+                                from: "pending" | "assigned" | "picking" | "packed" | "shipped" | "delivered" | "failed" | "cancelled";
+                                /** @enum {string} */
+                                to: "pending" | "assigned" | "picking" | "packed" | "shipped" | "delivered" | "failed" | "cancelled";
+                                order_ids: string[];
+                            };
+                            actor: {
+                                /** @enum {string} */
+                                type: "user" | "api_key" | "system";
+                                id: string;
+                            };
+                            /** Format: date-time */
+                            created_at: string;
+                        };
+                    };
+                };
+            };
+            responses: {
+                /** @description Any 2xx acknowledges the delivery; anything else is retried */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content?: never;
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "fulfillment_request.assigned": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * fulfillment_request.assigned
+         * @description `data` is the event as `GET /v1/events` and `GET /v1/stream` give it; a webhook endpoint subscribed to `fulfillment_request.assigned` is POSTed this body, signed per Standard Webhooks.
+         */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: {
+                content: {
+                    "application/json": {
+                        /** @enum {string} */
+                        type: "fulfillment_request.assigned";
+                        /** Format: date-time */
+                        timestamp: string;
+                        data: {
+                            /** @description Global, strictly increasing; the logical timestamp */
+                            seq: number;
+                            /** @example evt_01jq3v7k9m2x4b6n8p0r2t4w6y */
+                            event_id: string;
+                            /** @enum {string} */
+                            type: "fulfillment_request.assigned";
+                            /** @description Id of the object the event is about */
+                            subject: string;
+                            data: {
+                                fulfillment_order_id: string;
+                                location_id: string;
+                                order_ids: string[];
+                                items: {
+                                    order_id: string;
+                                    line_no: number;
+                                    sku: string;
+                                    quantity: number;
+                                }[];
+                            };
+                            actor: {
+                                /** @enum {string} */
+                                type: "user" | "api_key" | "system";
+                                id: string;
+                            };
+                            /** Format: date-time */
+                            created_at: string;
+                        };
+                    };
+                };
+            };
+            responses: {
+                /** @description Any 2xx acknowledges the delivery; anything else is retried */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content?: never;
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "fulfillment_request.completed": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * fulfillment_request.completed
+         * @description `data` is the event as `GET /v1/events` and `GET /v1/stream` give it; a webhook endpoint subscribed to `fulfillment_request.completed` is POSTed this body, signed per Standard Webhooks.
+         */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: {
+                content: {
+                    "application/json": {
+                        /** @enum {string} */
+                        type: "fulfillment_request.completed";
+                        /** Format: date-time */
+                        timestamp: string;
+                        data: {
+                            /** @description Global, strictly increasing; the logical timestamp */
+                            seq: number;
+                            /** @example evt_01jq3v7k9m2x4b6n8p0r2t4w6y */
+                            event_id: string;
+                            /** @enum {string} */
+                            type: "fulfillment_request.completed";
+                            /** @description Id of the object the event is about */
+                            subject: string;
+                            data: {
+                                fulfillment_order_id: string;
+                                location_id: string;
+                                order_ids: string[];
+                                /** @description The units this shipment carries */
+                                items: {
+                                    order_id: string;
+                                    line_no: number;
+                                    sku: string;
+                                    location_id: string;
+                                    reservation_id: string;
+                                    quantity: number;
+                                }[];
+                                shipment_id: string;
+                                /** @description Nothing is left to ship from this fulfillment order */
+                                complete: boolean;
+                            };
+                            actor: {
+                                /** @enum {string} */
+                                type: "user" | "api_key" | "system";
+                                id: string;
+                            };
+                            /** Format: date-time */
+                            created_at: string;
+                        };
+                    };
+                };
+            };
+            responses: {
+                /** @description Any 2xx acknowledges the delivery; anything else is retried */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content?: never;
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "fulfillment_request.failed": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * fulfillment_request.failed
+         * @description `data` is the event as `GET /v1/events` and `GET /v1/stream` give it; a webhook endpoint subscribed to `fulfillment_request.failed` is POSTed this body, signed per Standard Webhooks.
+         */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: {
+                content: {
+                    "application/json": {
+                        /** @enum {string} */
+                        type: "fulfillment_request.failed";
+                        /** Format: date-time */
+                        timestamp: string;
+                        data: {
+                            /** @description Global, strictly increasing; the logical timestamp */
+                            seq: number;
+                            /** @example evt_01jq3v7k9m2x4b6n8p0r2t4w6y */
+                            event_id: string;
+                            /** @enum {string} */
+                            type: "fulfillment_request.failed";
+                            /** @description Id of the object the event is about */
+                            subject: string;
+                            data: {
+                                fulfillment_order_id: string;
+                                location_id: string;
+                                order_ids: string[];
+                                items: {
+                                    order_id: string;
+                                    line_no: number;
+                                    sku: string;
+                                    quantity: number;
+                                }[];
+                                reason: string;
+                            };
+                            actor: {
+                                /** @enum {string} */
+                                type: "user" | "api_key" | "system";
+                                id: string;
+                            };
+                            /** Format: date-time */
+                            created_at: string;
+                        };
+                    };
+                };
+            };
+            responses: {
+                /** @description Any 2xx acknowledges the delivery; anything else is retried */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content?: never;
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "fulfillment_settings.updated": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * fulfillment_settings.updated
+         * @description `data` is the event as `GET /v1/events` and `GET /v1/stream` give it; a webhook endpoint subscribed to `fulfillment_settings.updated` is POSTed this body, signed per Standard Webhooks.
+         */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: {
+                content: {
+                    "application/json": {
+                        /** @enum {string} */
+                        type: "fulfillment_settings.updated";
+                        /** Format: date-time */
+                        timestamp: string;
+                        data: {
+                            /** @description Global, strictly increasing; the logical timestamp */
+                            seq: number;
+                            /** @example evt_01jq3v7k9m2x4b6n8p0r2t4w6y */
+                            event_id: string;
+                            /** @enum {string} */
+                            type: "fulfillment_settings.updated";
+                            /** @description Id of the object the event is about */
+                            subject: string;
+                            data: components["schemas"]["FulfillmentSettings"] & {
+                                /** Format: date-time */
+                                updated_at: string;
+                            };
+                            actor: {
+                                /** @enum {string} */
+                                type: "user" | "api_key" | "system";
+                                id: string;
+                            };
+                            /** Format: date-time */
+                            created_at: string;
+                        };
+                    };
+                };
+            };
+            responses: {
+                /** @description Any 2xx acknowledges the delivery; anything else is retried */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content?: never;
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "inventory.back_in_stock": {
         parameters: {
             query?: never;
@@ -13644,6 +15578,75 @@ export interface webhooks {
         patch?: never;
         trace?: never;
     };
+    "order.at_risk": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * order.at_risk
+         * @description `data` is the event as `GET /v1/events` and `GET /v1/stream` give it; a webhook endpoint subscribed to `order.at_risk` is POSTed this body, signed per Standard Webhooks.
+         */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: {
+                content: {
+                    "application/json": {
+                        /** @enum {string} */
+                        type: "order.at_risk";
+                        /** Format: date-time */
+                        timestamp: string;
+                        data: {
+                            /** @description Global, strictly increasing; the logical timestamp */
+                            seq: number;
+                            /** @example evt_01jq3v7k9m2x4b6n8p0r2t4w6y */
+                            event_id: string;
+                            /** @enum {string} */
+                            type: "order.at_risk";
+                            /** @description Id of the object the event is about */
+                            subject: string;
+                            data: {
+                                order_id: string;
+                                /** @enum {string} */
+                                risk: "late" | "at_risk";
+                                reason: string;
+                            };
+                            actor: {
+                                /** @enum {string} */
+                                type: "user" | "api_key" | "system";
+                                id: string;
+                            };
+                            /** Format: date-time */
+                            created_at: string;
+                        };
+                    };
+                };
+            };
+            responses: {
+                /** @description Any 2xx acknowledges the delivery; anything else is retried */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content?: never;
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "order.cancelled": {
         parameters: {
             query?: never;
@@ -13915,6 +15918,74 @@ export interface webhooks {
         patch?: never;
         trace?: never;
     };
+    "order.risk_cleared": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * order.risk_cleared
+         * @description `data` is the event as `GET /v1/events` and `GET /v1/stream` give it; a webhook endpoint subscribed to `order.risk_cleared` is POSTed this body, signed per Standard Webhooks.
+         */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: {
+                content: {
+                    "application/json": {
+                        /** @enum {string} */
+                        type: "order.risk_cleared";
+                        /** Format: date-time */
+                        timestamp: string;
+                        data: {
+                            /** @description Global, strictly increasing; the logical timestamp */
+                            seq: number;
+                            /** @example evt_01jq3v7k9m2x4b6n8p0r2t4w6y */
+                            event_id: string;
+                            /** @enum {string} */
+                            type: "order.risk_cleared";
+                            /** @description Id of the object the event is about */
+                            subject: string;
+                            data: {
+                                order_id: string;
+                                risk: null;
+                                reason: null;
+                            };
+                            actor: {
+                                /** @enum {string} */
+                                type: "user" | "api_key" | "system";
+                                id: string;
+                            };
+                            /** Format: date-time */
+                            created_at: string;
+                        };
+                    };
+                };
+            };
+            responses: {
+                /** @description Any 2xx acknowledges the delivery; anything else is retried */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content?: never;
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "order.routed": {
         parameters: {
             query?: never;
@@ -13954,7 +16025,7 @@ export interface webhooks {
                             data: {
                                 order_id: string;
                                 /** @enum {string} */
-                                trigger: "capture" | "reroute" | "manual" | "address_change" | "backorder_release";
+                                trigger: "capture" | "reroute" | "manual" | "address_change" | "backorder_release" | "fulfillment_failed";
                                 location_ids: string[];
                                 promised_delivery_date: string | null;
                             };
@@ -14302,6 +16373,252 @@ export interface webhooks {
                             data: components["schemas"]["Product"] & {
                                 /** @description The fields this change touched */
                                 changed: string[];
+                            };
+                            actor: {
+                                /** @enum {string} */
+                                type: "user" | "api_key" | "system";
+                                id: string;
+                            };
+                            /** Format: date-time */
+                            created_at: string;
+                        };
+                    };
+                };
+            };
+            responses: {
+                /** @description Any 2xx acknowledges the delivery; anything else is retried */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content?: never;
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "shipment.created": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * shipment.created
+         * @description `data` is the event as `GET /v1/events` and `GET /v1/stream` give it; a webhook endpoint subscribed to `shipment.created` is POSTed this body, signed per Standard Webhooks.
+         */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: {
+                content: {
+                    "application/json": {
+                        /** @enum {string} */
+                        type: "shipment.created";
+                        /** Format: date-time */
+                        timestamp: string;
+                        data: {
+                            /** @description Global, strictly increasing; the logical timestamp */
+                            seq: number;
+                            /** @example evt_01jq3v7k9m2x4b6n8p0r2t4w6y */
+                            event_id: string;
+                            /** @enum {string} */
+                            type: "shipment.created";
+                            /** @description Id of the object the event is about */
+                            subject: string;
+                            data: {
+                                shipment_id: string;
+                                fulfillment_order_id: string;
+                                order_ids: string[];
+                                carrier: string;
+                                service: string;
+                                tracking_numbers: string[];
+                                /** @enum {string} */
+                                status: "shipped" | "in_transit" | "out_for_delivery" | "delivered" | "exception";
+                                estimated_delivery_date: string | null;
+                                items: {
+                                    order_id: string;
+                                    line_no: number;
+                                    sku: string;
+                                    location_id: string;
+                                    reservation_id: string;
+                                    quantity: number;
+                                }[];
+                            };
+                            actor: {
+                                /** @enum {string} */
+                                type: "user" | "api_key" | "system";
+                                id: string;
+                            };
+                            /** Format: date-time */
+                            created_at: string;
+                        };
+                    };
+                };
+            };
+            responses: {
+                /** @description Any 2xx acknowledges the delivery; anything else is retried */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content?: never;
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "shipment.delivered": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * shipment.delivered
+         * @description `data` is the event as `GET /v1/events` and `GET /v1/stream` give it; a webhook endpoint subscribed to `shipment.delivered` is POSTed this body, signed per Standard Webhooks.
+         */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: {
+                content: {
+                    "application/json": {
+                        /** @enum {string} */
+                        type: "shipment.delivered";
+                        /** Format: date-time */
+                        timestamp: string;
+                        data: {
+                            /** @description Global, strictly increasing; the logical timestamp */
+                            seq: number;
+                            /** @example evt_01jq3v7k9m2x4b6n8p0r2t4w6y */
+                            event_id: string;
+                            /** @enum {string} */
+                            type: "shipment.delivered";
+                            /** @description Id of the object the event is about */
+                            subject: string;
+                            data: {
+                                shipment_id: string;
+                                fulfillment_order_id: string;
+                                order_ids: string[];
+                                carrier: string;
+                                service: string;
+                                tracking_numbers: string[];
+                                /** @enum {string} */
+                                status: "shipped" | "in_transit" | "out_for_delivery" | "delivered" | "exception";
+                                estimated_delivery_date: string | null;
+                                items: {
+                                    order_id: string;
+                                    line_no: number;
+                                    sku: string;
+                                    location_id: string;
+                                    reservation_id: string;
+                                    quantity: number;
+                                }[];
+                            };
+                            actor: {
+                                /** @enum {string} */
+                                type: "user" | "api_key" | "system";
+                                id: string;
+                            };
+                            /** Format: date-time */
+                            created_at: string;
+                        };
+                    };
+                };
+            };
+            responses: {
+                /** @description Any 2xx acknowledges the delivery; anything else is retried */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content?: never;
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "shipment.updated": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * shipment.updated
+         * @description `data` is the event as `GET /v1/events` and `GET /v1/stream` give it; a webhook endpoint subscribed to `shipment.updated` is POSTed this body, signed per Standard Webhooks.
+         */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: {
+                content: {
+                    "application/json": {
+                        /** @enum {string} */
+                        type: "shipment.updated";
+                        /** Format: date-time */
+                        timestamp: string;
+                        data: {
+                            /** @description Global, strictly increasing; the logical timestamp */
+                            seq: number;
+                            /** @example evt_01jq3v7k9m2x4b6n8p0r2t4w6y */
+                            event_id: string;
+                            /** @enum {string} */
+                            type: "shipment.updated";
+                            /** @description Id of the object the event is about */
+                            subject: string;
+                            data: {
+                                shipment_id: string;
+                                fulfillment_order_id: string;
+                                order_ids: string[];
+                                carrier: string;
+                                service: string;
+                                tracking_numbers: string[];
+                                /** @enum {string} */
+                                status: "shipped" | "in_transit" | "out_for_delivery" | "delivered" | "exception";
+                                estimated_delivery_date: string | null;
+                                items: {
+                                    order_id: string;
+                                    line_no: number;
+                                    sku: string;
+                                    location_id: string;
+                                    reservation_id: string;
+                                    quantity: number;
+                                }[];
                             };
                             actor: {
                                 /** @enum {string} */
@@ -16267,6 +18584,15 @@ export interface components {
             /** @description Units the channel holds in open reservations */
             reserved: number;
         };
+        FulfillmentSettings: {
+            branding: {
+                name: string;
+                /** Format: uri */
+                logo_url: string | null;
+                message: string | null;
+            };
+            auto_assign: boolean;
+        };
         Location: {
             /** @example loc_01jq3v7k9m2x4b6n8p0r2t4w6y */
             location_id: string;
@@ -16373,6 +18699,12 @@ export interface components {
             subscription_id: string | null;
             release_date: string | null;
             promised_delivery_date: string | null;
+            /**
+             * @description The at-risk sweep's verdict: `late` (a fulfillment order misses its cut-off), `at_risk` (tracking says the promised date will be missed)
+             * @enum {string|null}
+             */
+            risk: "late" | "at_risk" | null;
+            risk_reason: string | null;
             location_ids: string[];
             placed_at: string;
             created_at: string;
@@ -16428,7 +18760,15 @@ export interface components {
             allocations: {
                 sku: string;
                 location_id: string;
+                /** @description Units still reserved here */
                 quantity: number;
+                /** @description Units shipped from this reservation */
+                shipped: number;
+                delivered: number;
+                /** @description Set once the order is released */
+                fulfillment_order_id: string | null;
+                /** @description Picking has started: these units can no longer be cancelled */
+                picked: boolean;
                 reservation_id: string;
                 /** @description The routing (in the routing log) that made it */
                 routing_no: number;
@@ -17608,7 +19948,6 @@ export interface components {
             location_id?: string;
             reason: string;
         };
-        ReleaseRequest: Record<string, never>;
         OrderNote: {
             note: string;
         };
@@ -17657,10 +19996,161 @@ export interface components {
             subscription_id: string | null;
             release_date: string | null;
             promised_delivery_date: string | null;
+            /**
+             * @description The at-risk sweep's verdict: `late` (a fulfillment order misses its cut-off), `at_risk` (tracking says the promised date will be missed)
+             * @enum {string|null}
+             */
+            risk: "late" | "at_risk" | null;
+            risk_reason: string | null;
             location_ids: string[];
             placed_at: string;
             created_at: string;
             updated_at: string;
+        };
+        FulfillmentSettingsAnswer: components["schemas"]["FulfillmentSettings"] & {
+            updated_at: string | null;
+        };
+        ReleaseRequest: Record<string, never>;
+        OrderShipments: {
+            data: components["schemas"]["OrderShipment"][];
+        };
+        OrderShipment: components["schemas"]["Shipment"] & {
+            /** @example Shipment 1 of 2 */
+            label: string;
+            /** @example Shipment 1 of 2 delivered */
+            summary: string;
+        };
+        Shipment: {
+            shipment_id: string;
+            fulfillment_order_id: string;
+            location_id: string;
+            order_ids: string[];
+            carrier: string;
+            service: string;
+            tracking_numbers: string[];
+            packages: {
+                weight_lb: number;
+                length_in?: number;
+                width_in?: number;
+                height_in?: number;
+            }[];
+            items: {
+                order_id: string;
+                line_no: number;
+                sku: string;
+                location_id: string;
+                reservation_id: string;
+                quantity: number;
+            }[];
+            /** @enum {string} */
+            status: "shipped" | "in_transit" | "out_for_delivery" | "delivered" | "exception";
+            estimated_delivery_date: string | null;
+            shipped_at: string;
+            delivered_at: string | null;
+            tracking: {
+                status: string;
+                occurred_at: string;
+                description: string;
+                location: string | null;
+                estimated_delivery_date: string | null;
+                source: string;
+            }[];
+            created_at: string;
+            updated_at: string;
+        };
+        FulfillmentOrderPage: {
+            data: components["schemas"]["FulfillmentOrder"][];
+            /** @description null on the last page */
+            next_cursor: string | null;
+        };
+        FulfillmentOrder: {
+            fulfillment_order_id: string;
+            location_id: string;
+            order_ids: string[];
+            consolidation_group: string | null;
+            /** @enum {string} */
+            status: "pending" | "assigned" | "picking" | "packed" | "shipped" | "delivered" | "failed" | "cancelled";
+            /** @enum {string} */
+            picking_method: "single" | "batch" | "wave" | "zone";
+            /** @enum {string} */
+            priority: "urgent" | "normal";
+            service_level: string;
+            ship_by: string;
+            promised_delivery_date: string;
+            failure_reason: string | null;
+            /** @enum {string|null} */
+            risk: "late" | "at_risk" | null;
+            risk_reason: string | null;
+            items: {
+                order_id: string;
+                order_number: number;
+                line_no: number;
+                sku: string;
+                /** @description The bundle this component belongs to */
+                bundle_sku: string | null;
+                reservation_id: string;
+                /** @description Units still to ship */
+                quantity: number;
+                shipped: number;
+            }[];
+            created_at: string;
+            updated_at: string;
+        };
+        FulfillmentStep: {
+            /** @enum {string} */
+            status: "assigned" | "picking" | "packed";
+            note?: string;
+        };
+        FulfillmentFailure: {
+            /** @example Stock not found at the pick face */
+            reason: string;
+        };
+        ShipmentCreated: {
+            fulfillment_order: components["schemas"]["FulfillmentOrder"];
+            shipment: components["schemas"]["Shipment"];
+        };
+        CreateShipment: {
+            /** @example UPS */
+            carrier: string;
+            /** @example Ground */
+            service: string;
+            tracking_numbers: string[];
+            packages: {
+                weight_lb: number;
+                length_in?: number;
+                width_in?: number;
+                height_in?: number;
+            }[];
+            /**
+             * Format: date-time
+             * @description Default: now
+             */
+            shipped_at?: string;
+            /** @description What this shipment carries; without lines, everything not yet shipped */
+            lines?: {
+                /** @description Needed when the fulfillment order holds several orders */
+                order_id?: string;
+                line_no: number;
+                /** @description Needed for a bundle line's components */
+                sku?: string;
+                quantity: number;
+            }[];
+        };
+        TrackingUpdate: {
+            /** @enum {string} */
+            status: "in_transit" | "out_for_delivery" | "delivered" | "exception";
+            /**
+             * Format: date-time
+             * @description Default: now
+             */
+            occurred_at?: string;
+            description?: string;
+            location?: string;
+            /**
+             * Format: date
+             * @description The carrier’s new estimate
+             */
+            estimated_delivery_date?: string;
         };
         SubscriptionPage: {
             data: components["schemas"]["Subscription"][];

@@ -61,6 +61,27 @@ async function scenario() {
   await send('POST', `/v1/orders/${o1.order_id}/release-hold`, { note: 'Checked' });
   await send('POST', `/v1/orders/${o1.order_id}/route`, { reason: 'Try again' });
   await send('POST', `/v1/orders/${o1.order_id}/release`, {});
+  // Fulfillment: a step, a shipment and its tracking (late, then delivered), a failure.
+  await send('PUT', '/v1/fulfillment-settings', {
+    branding: { name: 'Evt Goods', logo_url: null, message: null },
+    auto_assign: true,
+  });
+  const [fo1] = (await send('GET', `/v1/fulfillment-orders?order_id=${o1.order_id}`)).data;
+  await send('POST', `/v1/fulfillment-orders/${fo1.fulfillment_order_id}/status`, { status: 'picking' });
+  const { shipment } = await send('POST', `/v1/fulfillment-orders/${fo1.fulfillment_order_id}/shipments`, {
+    carrier: 'UPS',
+    service: 'Ground',
+    tracking_numbers: ['1ZEVT0001'],
+    packages: [{ weight_lb: 1 }],
+  });
+  const tracking = `/v1/shipments/${shipment.shipment_id}/tracking`;
+  await send('POST', tracking, { status: 'in_transit' });
+  await send('POST', tracking, { status: 'exception', estimated_delivery_date: '2099-01-01' });
+  await send('POST', tracking, { status: 'delivered' });
+  const o3 = await send('POST', '/v1/orders', orderBody([{ sku: 'EVT-TEE', quantity: 1 }]));
+  await send('POST', `/v1/orders/${o3.order_id}/release`, {});
+  const [fo3] = (await send('GET', `/v1/fulfillment-orders?order_id=${o3.order_id}`)).data;
+  await send('POST', `/v1/fulfillment-orders/${fo3.fulfillment_order_id}/fail`, { reason: 'Lost' });
   const o2 = await send('POST', '/v1/orders', orderBody([{ sku: 'EVT-TEE', quantity: 1 }]));
   await send('POST', `/v1/orders/${o2.order_id}/cancel`, { reason: 'Customer asked' });
 

@@ -281,6 +281,8 @@ describe('holds and release to fulfillment', () => {
       ['status_changed', null, 'on_hold', 'allocated'],
       ['released_to_fulfillment', null, null, null],
       ['status_changed', null, 'allocated', 'in_fulfillment'],
+      ['fulfillment_created', null, null, null],
+      ['fulfillment_assigned', null, null, null],
     ]);
     // Too late now for a new address or a re-route.
     const edit = await env.request('PATCH', `/v1/orders/${o.order_id}`, {

@@ -8,6 +8,7 @@ import { HTTPException } from 'hono/http-exception';
 import { catalogRoutes } from '../modules/catalog/routes.ts';
 import { registerEventCatalogue } from '../modules/events/catalogue.ts';
 import { eventRoutes } from '../modules/events/routes.ts';
+import { fulfillmentRoutes } from '../modules/fulfillment/routes.ts';
 import { inventoryRoutes } from '../modules/inventory/routes.ts';
 import { coverageRoutes } from '../modules/network/coverage-routes.ts';
 import { networkRoutes } from '../modules/network/routes.ts';
@@ -125,6 +126,7 @@ export function createApp(deps: Deps, workers: WorkerState) {
   rebalanceRoutes(app, deps);
   orderRoutes(app, deps);
   orderListRoutes(app, deps);
+  fulfillmentRoutes(app, deps);
   subscriptionRoutes(app, deps);
   webhookRoutes(app, deps);
   registerEventCatalogue(app.openAPIRegistry);

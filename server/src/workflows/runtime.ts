@@ -3,6 +3,11 @@ import { DBOS } from '@dbos-inc/dbos-sdk';
 import type { Deps } from '../http/context.ts';
 import type { Logger } from '../logger.ts';
 import { startSequencer } from '../modules/events/service.ts';
+import {
+  fulfillmentRiskSweep,
+  startFulfillmentSync,
+  trackingPoll,
+} from '../modules/fulfillment/workflows.ts';
 import { expireReservations } from '../modules/inventory/workflows.ts';
 import { backorderSweep, startBackorderRelease } from '../modules/orders/backorder-workflow.ts';
 import { placeSubscriptionCycles } from '../modules/orders/subscription-workflow.ts';
@@ -51,10 +56,13 @@ export async function startWorkers(
     { scheduleName: 'orderly.backorder-sweep', workflowFn: backorderSweep, schedule: '*/5 * * * *' },
     { scheduleName: 'orderly.subscriptions', workflowFn: placeSubscriptionCycles, schedule: '* * * * *' },
     { scheduleName: 'orderly.webhook-sweep', workflowFn: webhookSweep, schedule: '* * * * *' },
+    { scheduleName: 'orderly.fulfillment-risk', workflowFn: fulfillmentRiskSweep, schedule: '*/5 * * * *' },
+    { scheduleName: 'orderly.tracking-poll', workflowFn: trackingPoll, schedule: '*/15 * * * *' },
   ]);
   const stopSequencer = startSequencer(deps.pool, log);
   const stopBackorderRelease = await startBackorderRelease(deps.pool, log);
   const stopWebhookDelivery = await startWebhookDelivery(deps.pool, log);
+  const stopFulfillmentSync = await startFulfillmentSync(deps.pool, log);
   const beat = () =>
     deps.pool.query(
       `insert into orderly_system.workers (executor_id, role, hostname, pid) values ($1, $2, $3, $4)
@@ -75,6 +83,7 @@ export async function startWorkers(
       clearInterval(timer);
       await stopBackorderRelease();
       await stopWebhookDelivery();
+      await stopFulfillmentSync();
       await stopSequencer();
       await deps.pool
         .query('delete from orderly_system.workers where executor_id = $1', [opts.executorId])

@@ -1,6 +1,12 @@
 import { type OpenAPIHono, z } from '@hono/zod-openapi';
 import { BundleSchema, ProductSchema } from '../catalog/schema.ts';
 import {
+  FulfillmentSettingsSchema,
+  FulfillmentStatusSchema,
+  ShipmentItemSchema,
+  ShipmentSchema,
+} from '../fulfillment/schema.ts';
+import {
   ChannelPoolSchema,
   ReservationSchema,
   StockImportResultSchema,
@@ -53,7 +59,14 @@ const orders = {
   'order.status_changed': z.object({ ...OrderRef, from: OrderStatusSchema, to: OrderStatusSchema }),
   'order.routed': z.object({
     order_id: z.string(),
-    trigger: z.enum(['capture', 'reroute', 'manual', 'address_change', 'backorder_release']),
+    trigger: z.enum([
+      'capture',
+      'reroute',
+      'manual',
+      'address_change',
+      'backorder_release',
+      'fulfillment_failed',
+    ]),
     location_ids: z.array(z.string()),
     promised_delivery_date: z.string().nullable(),
   }),
@@ -66,7 +79,67 @@ const orders = {
   }),
   'order.held': z.object({ order_id: z.string(), reason: z.string() }),
   'order.released': z.object({ order_id: z.string(), note: z.string().nullable() }),
+  'order.at_risk': z.object({ order_id: z.string(), risk: z.enum(['late', 'at_risk']), reason: z.string() }),
+  'order.risk_cleared': z.object({ order_id: z.string(), risk: z.null(), reason: z.null() }),
   'order_settings.updated': OrderSettingsSchema.extend({ updated_at: Time }),
+};
+
+// ── fulfillment ──────────────────────────────────────────────────────────────────────────────
+
+const RequestItem = z.object({
+  order_id: z.string(),
+  line_no: z.number().int(),
+  sku: z.string(),
+  quantity: z.number().int(),
+});
+// The envelope's `seq` is the request's logical timestamp: a stock import quotes it back.
+const FulfillmentRequest = {
+  fulfillment_order_id: z.string(),
+  location_id: z.string(),
+  order_ids: z.array(z.string()),
+  items: z.array(RequestItem),
+};
+const ShipmentEvent = ShipmentSchema.pick({
+  shipment_id: true,
+  fulfillment_order_id: true,
+  order_ids: true,
+  carrier: true,
+  service: true,
+  tracking_numbers: true,
+  status: true,
+  estimated_delivery_date: true,
+  items: true,
+});
+const FulfillmentRisk = {
+  fulfillment_order_id: z.string(),
+  order_ids: z.array(z.string()),
+};
+
+const fulfillment = {
+  'fulfillment_request.assigned': z.object(FulfillmentRequest),
+  'fulfillment_request.failed': z.object({ ...FulfillmentRequest, reason: z.string() }),
+  'fulfillment_request.completed': z.object({
+    ...FulfillmentRequest,
+    items: z.array(ShipmentItemSchema).openapi({ description: 'The units this shipment carries' }),
+    shipment_id: z.string(),
+    complete: z.boolean().openapi({ description: 'Nothing is left to ship from this fulfillment order' }),
+  }),
+  'fulfillment_order.status_changed': z.object({
+    fulfillment_order_id: z.string(),
+    from: FulfillmentStatusSchema,
+    to: FulfillmentStatusSchema,
+    order_ids: z.array(z.string()),
+  }),
+  'fulfillment_order.at_risk': z.object({
+    ...FulfillmentRisk,
+    risk: z.enum(['late', 'at_risk']),
+    reason: z.string(),
+  }),
+  'fulfillment_order.risk_cleared': z.object({ ...FulfillmentRisk, risk: z.null(), reason: z.null() }),
+  'fulfillment_settings.updated': FulfillmentSettingsSchema.extend({ updated_at: Time }),
+  'shipment.created': ShipmentEvent,
+  'shipment.updated': ShipmentEvent,
+  'shipment.delivered': ShipmentEvent,
 };
 
 // ── subscriptions ────────────────────────────────────────────────────────────────────────────
@@ -217,6 +290,7 @@ const webhooks = {
 
 export const EVENT_SCHEMAS = {
   ...orders,
+  ...fulfillment,
   ...subscriptions,
   ...inventory,
   ...catalogAndNetwork,

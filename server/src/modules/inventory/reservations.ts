@@ -164,6 +164,8 @@ export async function settle(
   reservationId: string,
   action: 'post' | 'void',
   requested?: Line[],
+  /** The event the movements quote instead of this settlement's own (a fulfillment event). */
+  { event_id: quoted }: { event_id?: string } = {},
 ) {
   const reservation = await store.findReservation(db, tenantId, reservationId, true);
   if (!reservation) throw notFound(`Reservation ${reservationId}`);
@@ -230,7 +232,11 @@ export async function settle(
         : { ...l, from: 'reserved', to: 'available' },
     ),
     // The movements quote the event above: a stock import's sequence number says which it reflects.
-    { cause: action === 'post' ? 'fulfillment' : 'release', reference: reservationId, event_id: eventId },
+    {
+      cause: action === 'post' ? 'fulfillment' : 'release',
+      reference: reservationId,
+      event_id: quoted ?? eventId,
+    },
   );
   // reserved only ever changes through reservations, so what a reservation holds is there.
   if (!moved.ok) throw new Error(`Ledger out of step: reservation ${reservationId} holds more than reserved`);

@@ -13,15 +13,28 @@ export type Bom = { sku: string; per: number }[];
 export const openUnits = (l: Pick<LineRecord, 'quantity' | 'cancelled' | 'shipped'>) =>
   l.quantity - l.cancelled - l.shipped;
 
-export const allocatedOf = (l: LineRecord, sku: string) =>
-  l.allocations.reduce((s, a) => (a.sku === sku ? s + a.quantity : s), 0);
+const sumOf = (l: LineRecord, sku: string, k: 'quantity' | 'shipped' | 'delivered') =>
+  l.allocations.reduce((s, a) => (a.sku === sku ? s + a[k] : s), 0);
 
-/** The line's counters after its allocations changed: whole units allocated, the rest waiting. */
+/** Component units of `sku` still reserved for the line. */
+export const allocatedOf = (l: LineRecord, sku: string) => sumOf(l, sku, 'quantity');
+
+/**
+ * The line's counters after its allocations changed. A unit has shipped (or been delivered) when
+ * every component of it has; a unit is allocated when every component not yet sent is reserved.
+ * The rest of the open units wait.
+ */
 export function recount(l: LineRecord, bom: Bom): LineRecord {
-  const open = openUnits(l);
-  const whole = Math.min(...bom.map((c) => Math.floor(allocatedOf(l, c.sku) / c.per)));
-  const allocated = Math.min(open, whole);
-  return { ...l, allocated, backordered: open - allocated };
+  const whole = (k: 'shipped' | 'delivered') =>
+    Math.min(...bom.map((c) => Math.floor(sumOf(l, c.sku, k) / c.per)));
+  const shipped = Math.min(l.quantity - l.cancelled, whole('shipped'));
+  const delivered = Math.min(shipped, whole('delivered'));
+  // Components sent ahead of their unit's other components still count towards allocating it.
+  const sentAhead = (c: Bom[number]) => sumOf(l, c.sku, 'shipped') - shipped * c.per;
+  const open = l.quantity - l.cancelled - shipped;
+  const held = Math.min(...bom.map((c) => Math.floor((allocatedOf(l, c.sku) + sentAhead(c)) / c.per)));
+  const allocated = Math.min(open, held);
+  return { ...l, shipped, delivered, allocated, backordered: open - allocated };
 }
 
 /** Component units each line still needs reserved, in line order. */
@@ -85,6 +98,10 @@ export function distribute(
           quantity: take,
           reservation_id: reservationId,
           routing_no: routingNo,
+          shipped: 0,
+          delivered: 0,
+          fulfillment_order_id: null,
+          picked: false,
           service_id: s.service_id,
           service_level: s.service_level,
           ship_date: s.ship_date,
@@ -106,14 +123,15 @@ export type Release = {
 
 /**
  * The allocations to give back so a line holds no more than `keepUnits` units' worth of each
- * component, newest routing first (the oldest promise is the one kept).
+ * component, newest routing first (the oldest promise is the one kept). Picked units are never
+ * given back: when they are what is left over, the result falls short (see `stillOver`).
  */
 export function excess(l: LineRecord, bom: Bom, keepUnits: number): Release[] {
   const out: Release[] = [];
   for (const c of bom) {
     let over = allocatedOf(l, c.sku) - keepUnits * c.per;
     const mine = l.allocations
-      .filter((a) => a.sku === c.sku && a.quantity > 0)
+      .filter((a) => a.sku === c.sku && a.quantity > 0 && !a.picked)
       .sort((a, b) => b.routing_no - a.routing_no);
     for (const a of mine) {
       if (over <= 0) break;
@@ -131,6 +149,15 @@ export function excess(l: LineRecord, bom: Bom, keepUnits: number): Release[] {
   return out;
 }
 
+/** Component units the line would still hold beyond `keepUnits` units after `releases`. */
+export function stillOver(l: LineRecord, bom: Bom, keepUnits: number, releases: readonly Release[]) {
+  return bom.reduce((over, c) => {
+    const released = releases.filter((r) => r.line_no === l.line_no && r.sku === c.sku);
+    const left = allocatedOf(l, c.sku) - released.reduce((s, r) => s + r.quantity, 0);
+    return over + Math.max(0, left - keepUnits * c.per);
+  }, 0);
+}
+
 /** The line with `releases` taken off its allocations (rows that reach zero are dropped). */
 export function withoutReleases(l: LineRecord, releases: readonly Release[]): LineRecord {
   const allocations = l.allocations
@@ -146,7 +173,7 @@ export function withoutReleases(l: LineRecord, releases: readonly Release[]): Li
         .reduce((s, r) => s + r.quantity, 0);
       return { ...a, quantity: a.quantity - off };
     })
-    .filter((a) => a.quantity > 0);
+    .filter((a) => a.quantity > 0 || a.shipped > 0);
   return { ...l, allocations };
 }
 

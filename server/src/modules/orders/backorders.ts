@@ -97,7 +97,7 @@ async function waitingOrders(
      where o.tenant_id = $1
        and o.order_id in (select l.order_id from order_lines l
                           where l.tenant_id = $1 and l.sku = any($2) and l.backordered > 0)
-       and o.hold_reason is null and o.released_at is null and o.status <> 'cancelled'
+       and o.hold_reason is null and o.status <> 'cancelled'
        and (o.release_date is null or o.release_date <= $3::date)
        and ($4::timestamptz is null or (o.placed_at, o.order_number) > ($4::timestamptz, $5::bigint))
      order by o.placed_at, o.order_number

@@ -69,7 +69,10 @@ const OrderListQuery = PageQuery.extend({
     .openapi({ description: 'Placed before this time', example: '2026-12-01T00:00:00Z' }),
   tag: csvList('Comma-separated tags: orders carrying all of them', atMost(50)),
   late: flag(
-    'true: the promised delivery date is before today (UTC) and the order is not shipped, delivered, cancelled or (partially) returned; false: all others',
+    'true: a fulfillment order missed its cut-off (the at-risk sweep), or the promised delivery date is before today (UTC) and the order is not shipped, delivered, cancelled or (partially) returned; false: all others',
+  ),
+  at_risk: flag(
+    'true: the at-risk sweep flagged the order (`risk` is `late` or `at_risk`, see `risk_reason`); false: all others',
   ),
   on_hold: flag('true: on hold; false: not on hold'),
   backordered: flag(

@@ -182,12 +182,6 @@ export function orderRoutes(app: OpenAPIHono<AppEnv>, _deps: Deps) {
     (c, b) => orders.reroute(c.var.db, tenant(c), actor(c), orderId(c), b),
     "Releases the order's stock and reserves it again in one transaction. With `location_id`, every open unit must fit there or nothing changes (409).",
   );
-  action(
-    'release',
-    'Release the allocated units to fulfillment',
-    z.strictObject({}).openapi('ReleaseRequest'),
-    (c) => orders.releaseToFulfillment(c.var.db, tenant(c), actor(c), orderId(c)),
-  );
 
   app.openapi(
     defineRoute('manager', {

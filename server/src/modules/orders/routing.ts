@@ -11,14 +11,13 @@ import {
   type Bom,
   derived,
   distribute,
-  excess,
   needs,
   needsBySku,
   type Release,
   recount,
   withoutReleases,
 } from './allocation.ts';
-import type { AuditEntry, OrderRecord } from './store.ts';
+import type { AllocationRecord, AuditEntry, OrderRecord } from './store.ts';
 import * as store from './store.ts';
 
 export type Catalog = {
@@ -72,9 +71,10 @@ const UNROUTABLE = new Set([
 ]);
 
 export type RouteOptions = {
-  trigger: 'capture' | 'reroute' | 'manual' | 'address_change' | 'backorder_release';
+  trigger: 'capture' | 'reroute' | 'manual' | 'address_change' | 'backorder_release' | 'fulfillment_failed';
   reason?: string | undefined;
   location_id?: string | undefined;
+  exclude_location_ids?: readonly string[] | undefined;
   now?: Date | undefined;
   /** Log and change nothing unless some stock was reserved (backorder release polls with this). */
   only_if_reserved?: boolean | undefined;
@@ -120,6 +120,7 @@ export async function routeOpenUnits(
     reference: order.order_id,
     now: opts.now,
     location_ids: opts.location_id ? [opts.location_id] : undefined,
+    exclude_location_ids: opts.exclude_location_ids,
   });
   if (opts.only_if_reserved && !result.reservation) {
     return { order, plan: result.plan, audit: [], routing: null };
@@ -228,7 +229,8 @@ export async function releaseAllocations(
 }
 
 /**
- * Every open allocation of the order, released: the order is routed again from scratch.
+ * Open allocations of the order released (every one, or those `which` picks) so the order can be
+ * routed again.
  *
  * Releasing and then reserving takes row locks twice in one transaction, which could deadlock
  * with another order doing the same the other way round. So every row either step may touch —
@@ -241,6 +243,7 @@ export async function releaseAll(
   actor: Actor,
   order: OrderRecord,
   { boms }: Catalog,
+  which: (a: AllocationRecord) => boolean = () => true,
 ) {
   const network = await networkSnapshot(db, tenantId, order.shipping_address.postal_code);
   const skus = new Set([...boms.values()].flatMap((b) => b.map((c) => c.sku)));
@@ -253,7 +256,17 @@ export async function releaseAll(
     tenantId,
     [...skus].flatMap((sku) => [...locations].map((location_id) => ({ sku, location_id }))),
   );
-  const releases = order.lines.flatMap((l) => excess(l, boms.get(l.line_no)!, 0));
+  const releases = order.lines.flatMap((l) =>
+    l.allocations
+      .filter((a) => a.quantity > 0 && which(a))
+      .map((a) => ({
+        line_no: l.line_no,
+        sku: a.sku,
+        location_id: a.location_id,
+        reservation_id: a.reservation_id,
+        quantity: a.quantity,
+      })),
+  );
   const released = await releaseAllocations(db, tenantId, actor, order, releases);
   return {
     ...released,

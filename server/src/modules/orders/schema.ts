@@ -221,7 +221,11 @@ const Actor = z.object({ type: z.enum(['user', 'api_key', 'system']), id: z.stri
 export const AllocationSchema = z.object({
   sku: z.string(),
   location_id: z.string(),
-  quantity: z.number().int(),
+  quantity: z.number().int().openapi({ description: 'Units still reserved here' }),
+  shipped: z.number().int().openapi({ description: 'Units shipped from this reservation' }),
+  delivered: z.number().int(),
+  fulfillment_order_id: z.string().nullable().openapi({ description: 'Set once the order is released' }),
+  picked: z.boolean().openapi({ description: 'Picking has started: these units can no longer be cancelled' }),
   reservation_id: z.string(),
   routing_no: z.number().int().openapi({ description: 'The routing (in the routing log) that made it' }),
   service_id: z.string(),
@@ -281,6 +285,11 @@ export const OrderSchema = z
     subscription_id: z.string().nullable(),
     release_date: z.string().nullable(),
     promised_delivery_date: z.string().nullable(),
+    risk: z.enum(['late', 'at_risk']).nullable().openapi({
+      description:
+        "The at-risk sweep's verdict: `late` (a fulfillment order misses its cut-off), `at_risk` (tracking says the promised date will be missed)",
+    }),
+    risk_reason: z.string().nullable(),
     location_ids: z.array(z.string()),
     placed_at: z.string(),
     created_at: z.string(),

@@ -22,6 +22,7 @@ export type OrderQuery = {
   placed_to?: string | undefined;
   tag?: string[] | undefined;
   late?: boolean | undefined;
+  at_risk?: boolean | undefined;
   on_hold?: boolean | undefined;
   backordered?: boolean | undefined;
   q?: string | undefined;
@@ -117,9 +118,10 @@ function filterClauses(tenantP: string, q: OrderQuery, p: (v: unknown) => string
   if (q.placed_to) where.push(`o.placed_at < ${p(q.placed_to)}::timestamptz`);
   if (q.tag?.length) arrays.push(`o.tags @> ${p(q.tag)}::text[]`);
   if (q.late !== undefined) {
-    const late = `o.status not in ${DONE} and coalesce(o.promised_delivery_date < ${p(today)}::date, false)`;
-    where.push(q.late ? late : `not (${late})`);
+    const late = `(o.risk = 'late' or (o.status not in ${DONE} and coalesce(o.promised_delivery_date < ${p(today)}::date, false)))`;
+    where.push(q.late ? late : `not ${late}`);
   }
+  if (q.at_risk !== undefined) where.push(q.at_risk ? 'o.risk is not null' : 'o.risk is null');
   if (q.on_hold !== undefined) where.push(q.on_hold ? 'o.hold_reason is not null' : 'o.hold_reason is null');
   if (q.backordered !== undefined) {
     // `offset 0` keeps the check per order, so the open orders are walked newest first; as a join

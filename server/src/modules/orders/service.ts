@@ -4,7 +4,7 @@ import { AppError, notFound } from '../../http/problem.ts';
 import { newId } from '../../lib/ids.ts';
 import { CONFIG_TTL_MS, tenantCache } from '../../lib/ttl-cache.ts';
 import { type NewEvent, publish } from '../events/service.ts';
-import { derived, excess, openUnits, recount } from './allocation.ts';
+import { derived, excess, openUnits, recount, stillOver } from './allocation.ts';
 import { catalogFor, type RouteOptions, releaseAll, releaseAllocations, routeOpenUnits } from './routing.ts';
 import type { CancelInput, CreateOrder, Order, OrderSettings, UpdateOrder } from './schema.ts';
 import { canTransition, deriveStatus, isReleased, type OrderStatus, TRANSITIONS } from './status.ts';
@@ -55,7 +55,7 @@ export async function getOrder(db: Queryable, tenantId: string, orderId: string)
   return toApi(o);
 }
 
-async function lockOrder(db: Queryable, tenantId: string, orderId: string) {
+export async function lockOrder(db: Queryable, tenantId: string, orderId: string) {
   const o = await store.findOrder(db, tenantId, orderId, true);
   if (!o) throw notFound(`Order ${orderId}`);
   return o;
@@ -95,7 +95,7 @@ export function notNow(o: Pick<OrderRecord, 'status'>, detail: string, code = 'i
  * its audit entries (plus one for a status change) and its outbox events in the caller's
  * transaction: the change and its record of it commit together or not at all.
  */
-async function commitChange(
+export async function commitChange(
   db: Queryable,
   tenantId: string,
   actor: Actor,
@@ -134,7 +134,7 @@ async function commitChange(
   return next;
 }
 
-const updated = (o: OrderRecord, change: unknown): NewEvent => ({
+export const updated = (o: OrderRecord, change: unknown): NewEvent => ({
   type: 'order.updated',
   subject: o.order_id,
   data: { order_id: o.order_id, order_number: o.order_number, change },
@@ -195,7 +195,8 @@ export async function captureOrder(
     ...fresh,
     order_number: 0, // numbered by the database when the order is written
     consolidation_group: null,
-
+    risk: null,
+    risk_reason: null,
     status: 'received',
     failure: null,
     failure_reason: null,
@@ -366,7 +367,8 @@ export async function addNote(db: Queryable, tenantId: string, actor: Actor, ord
  * With consolidation on (order settings), the customer's other orders to the same address placed
  * within the window and ready to go are released with it as one group, for one fulfillment per
  * location. The group's orders are locked in id order, so two releases of one group wait for each
- * other instead of deadlocking; each order's trail names the others.
+ * other instead of deadlocking; each order's trail names the others. Answers every order released,
+ * `orderId` among them; fulfillment (which calls this) makes their fulfillment orders.
  */
 export async function releaseToFulfillment(db: Queryable, tenantId: string, actor: Actor, orderId: string) {
   const settings = await getSettings(db, tenantId);
@@ -392,7 +394,7 @@ export async function releaseToFulfillment(db: Queryable, tenantId: string, acto
   );
   const groupId = group.length > 1 ? newId('grp') : null;
   const releasedAt = new Date().toISOString();
-  let answer: OrderRecord | undefined;
+  const released: OrderRecord[] = [];
   for (const member of group) {
     const others = group.filter((x) => x !== member).map((x) => x.order_id);
     const next = { ...member, released_at: releasedAt, consolidation_group: groupId };
@@ -410,9 +412,9 @@ export async function releaseToFulfillment(db: Queryable, tenantId: string, acto
       ],
       [updated(member, { released_to_fulfillment: true, consolidation_group: groupId })],
     );
-    if (member.order_id === orderId) answer = saved;
+    released.push(saved);
   }
-  return toApi(answer!);
+  return released;
 }
 
 // ── cancellation ─────────────────────────────────────────────────────────────────────────────
@@ -467,6 +469,14 @@ export async function cancel(
     return { ...l, cancelled: l.cancelled + n };
   });
   const releases = after.flatMap((l) => excess(l, catalog.boms.get(l.line_no)!, openUnits(l)));
+  const picked = after.find((l) => stillOver(l, catalog.boms.get(l.line_no)!, openUnits(l), releases) > 0);
+  if (picked) {
+    throw notNow(
+      o,
+      `Line ${picked.line_no} (${picked.sku}): those units are already being picked and can no longer be cancelled.`,
+      'too_late',
+    );
+  }
   let next = await releaseAllocations(db, tenantId, actor, { ...o, lines: after }, releases);
   let refund = 0;
   next = {
@@ -624,7 +634,8 @@ export async function allocateWaiting(
   now = new Date(),
 ): Promise<number> {
   const o = await lockOrder(db, tenantId, orderId);
-  if (o.hold_reason !== null || o.released_at !== null || o.status === 'cancelled') return 0;
+  // A released order's new allocations get their fulfillment orders from the fulfillment sync.
+  if (o.hold_reason !== null || o.status === 'cancelled') return 0;
   if (o.release_date !== null && o.release_date > now.toISOString().slice(0, 10)) return 0;
   const waitingBefore = o.lines.reduce((s, l) => s + l.backordered, 0);
   if (waitingBefore === 0) return 0;

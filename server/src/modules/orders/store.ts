@@ -15,7 +15,7 @@ export const ORDER_COLUMNS = `o.order_id, o.order_number, o.channel, o.channel_o
   o.failure, o.failure_reason, o.hold_reason, o.released_at, o.consolidation_group, o.customer, o.shipping_address,
   o.billing_address, o.currency, o.service_level, o.shipping_method, o.totals, o.refund_due::float8,
   o.notes, o.gift_message, o.tags, o.replacement_for, o.subscription_id, o.release_date::text,
-  o.promised_delivery_date::text, o.location_ids, o.placed_at, o.created_at, o.updated_at`;
+  o.promised_delivery_date::text, o.risk, o.risk_reason, o.location_ids, o.placed_at, o.created_at, o.updated_at`;
 
 const LINES_JSON = `(select coalesce(json_agg(json_build_object(
     'line_no', l.line_no, 'sku', l.sku, 'quantity', l.quantity, 'unit_price', l.unit_price::float8,
@@ -23,11 +23,14 @@ const LINES_JSON = `(select coalesce(json_agg(json_build_object(
     'backordered', l.backordered, 'cancelled', l.cancelled, 'shipped', l.shipped,
     'delivered', l.delivered, 'returned', l.returned, 'refunded', l.refunded::float8,
     'allocations', (select coalesce(json_agg(json_build_object('sku', a.sku, 'location_id', a.location_id,
-        'quantity', a.quantity, 'reservation_id', a.reservation_id, 'service_id', a.service_id,
+        'quantity', a.quantity, 'shipped', a.shipped, 'delivered', a.delivered,
+        'fulfillment_order_id', a.fulfillment_order_id, 'picked', a.picked,
+        'reservation_id', a.reservation_id, 'service_id', a.service_id,
         'service_level', a.service_level, 'ship_date', a.ship_date, 'delivery_date', a.delivery_date,
         'routing_no', a.routing_no) order by a.routing_no, a.sku, a.location_id), '[]')
       from order_allocations a
-      where a.tenant_id = l.tenant_id and a.order_id = l.order_id and a.line_no = l.line_no and a.quantity > 0)
+      where a.tenant_id = l.tenant_id and a.order_id = l.order_id and a.line_no = l.line_no
+        and (a.quantity > 0 or a.shipped > 0))
   ) order by l.line_no), '[]')
   from order_lines l where l.tenant_id = o.tenant_id and l.order_id = o.order_id) as lines`;
 
@@ -221,6 +224,110 @@ const auditColumns = (entries: AuditEntry[]) => [
   entries.map((e) => (e.data === undefined || e.data === null ? null : JSON.stringify(e.data))),
 ];
 
+// ── what fulfillment changes ────────────────────────────────────────────────────────────────
+
+type RowRef = { line_no: number; sku: string; location_id: string; reservation_id: string; quantity: number };
+const refColumns = (rows: readonly RowRef[]) => [
+  rows.map((r) => r.line_no),
+  rows.map((r) => r.sku),
+  rows.map((r) => r.location_id),
+  rows.map((r) => r.reservation_id),
+  rows.map((r) => r.quantity),
+];
+
+export async function markAllocations(
+  db: Queryable,
+  tenantId: string,
+  orderId: string,
+  rows: readonly RowRef[],
+  set: { fulfillment_order_id: string },
+) {
+  await db.query(
+    `update order_allocations a set fulfillment_order_id = $8
+     from unnest($3::int[], $4::text[], $5::text[], $6::text[], $7::int[])
+       as x (line_no, sku, location_id, reservation_id, quantity)
+     where a.tenant_id = $1 and a.order_id = $2 and a.line_no = x.line_no and a.sku = x.sku
+       and a.location_id = x.location_id and a.reservation_id = x.reservation_id`,
+    [tenantId, orderId, ...refColumns(rows), set.fulfillment_order_id],
+  );
+}
+
+export async function markPicked(db: Queryable, tenantId: string, fulfillmentOrderId: string) {
+  await db.query(
+    `update order_allocations set picked = true
+     where tenant_id = $1 and fulfillment_order_id = $2 and not picked`,
+    [tenantId, fulfillmentOrderId],
+  );
+}
+
+/** Units of allocation rows shipped (reserved → shipped) or delivered (shipped → delivered). */
+export async function moveAllocationUnits(
+  db: Queryable,
+  tenantId: string,
+  orderId: string,
+  rows: readonly RowRef[],
+  to: 'shipped' | 'delivered',
+) {
+  const set =
+    to === 'shipped'
+      ? 'quantity = a.quantity - x.quantity, shipped = a.shipped + x.quantity'
+      : 'delivered = a.delivered + x.quantity';
+  await db.query(
+    `update order_allocations a set ${set}
+     from unnest($3::int[], $4::text[], $5::text[], $6::text[], $7::int[])
+       as x (line_no, sku, location_id, reservation_id, quantity)
+     where a.tenant_id = $1 and a.order_id = $2 and a.line_no = x.line_no and a.sku = x.sku
+       and a.location_id = x.location_id and a.reservation_id = x.reservation_id`,
+    [tenantId, orderId, ...refColumns(rows)],
+  );
+}
+
+export type FulfillmentItemRow = {
+  fulfillment_order_id: string;
+  order_id: string;
+  order_number: number;
+  line_no: number;
+  sku: string;
+  bundle_sku: string | null;
+  location_id: string;
+  reservation_id: string;
+  quantity: number;
+  shipped: number;
+  delivered: number;
+};
+
+/** The allocation rows that name these fulfillment orders: what each holds, shipped and delivered. */
+export async function fulfillmentItems(db: Queryable, tenantId: string, fulfillmentOrderIds: string[]) {
+  if (fulfillmentOrderIds.length === 0) return [];
+  const { rows } = await db.query<FulfillmentItemRow>(
+    `select a.fulfillment_order_id, a.order_id, o.order_number::int, a.line_no, a.sku,
+       case when l.sku <> a.sku then l.sku end as bundle_sku, a.location_id, a.reservation_id,
+       a.quantity, a.shipped, a.delivered
+     from order_allocations a
+     join order_lines l on l.tenant_id = a.tenant_id and l.order_id = a.order_id and l.line_no = a.line_no
+     join orders o on o.tenant_id = a.tenant_id and o.order_id = a.order_id
+     where a.tenant_id = $1 and a.fulfillment_order_id = any($2) and (a.quantity > 0 or a.shipped > 0)
+     order by a.fulfillment_order_id, o.order_number, a.line_no, a.sku, a.reservation_id`,
+    [tenantId, fulfillmentOrderIds],
+  );
+  return rows;
+}
+
+/** Sets or clears the order's risk; false when it already was that. */
+export async function setRisk(
+  db: Queryable,
+  tenantId: string,
+  orderId: string,
+  risk: { risk: 'late' | 'at_risk'; reason: string } | null,
+) {
+  const { rowCount } = await db.query(
+    `update orders set risk = $3, risk_reason = $4, updated_at = now()
+     where tenant_id = $1 and order_id = $2 and (risk, risk_reason) is distinct from ($3, $4)`,
+    [tenantId, orderId, risk?.risk ?? null, risk?.reason ?? null],
+  );
+  return rowCount === 1;
+}
+
 const updateOrderSql = prepared(
   'orders.update',
   `with l as (
@@ -280,7 +387,7 @@ export async function reduceAllocations(
   db: Queryable,
   tenantId: string,
   orderId: string,
-  rows: { line_no: number; sku: string; location_id: string; reservation_id: string; quantity: number }[],
+  rows: readonly RowRef[],
 ) {
   if (rows.length === 0) return;
   await db.query(
@@ -289,15 +396,7 @@ export async function reduceAllocations(
        as x (line_no, sku, location_id, reservation_id, quantity)
      where a.tenant_id = $1 and a.order_id = $2 and a.line_no = x.line_no and a.sku = x.sku
        and a.location_id = x.location_id and a.reservation_id = x.reservation_id`,
-    [
-      tenantId,
-      orderId,
-      rows.map((r) => r.line_no),
-      rows.map((r) => r.sku),
-      rows.map((r) => r.location_id),
-      rows.map((r) => r.reservation_id),
-      rows.map((r) => r.quantity),
-    ],
+    [tenantId, orderId, ...refColumns(rows)],
   );
 }
 

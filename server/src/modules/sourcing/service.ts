@@ -141,6 +141,8 @@ export type CommitInput = {
   held_back?: Readonly<Record<string, number>> | undefined;
   /** Plan among these locations only (a person routing an order to a location). */
   location_ids?: readonly string[] | undefined;
+  /** Never plan from these locations (one that just failed to fulfil the order). */
+  exclude_location_ids?: readonly string[] | undefined;
 };
 
 export type CommitResult = {
@@ -179,10 +181,16 @@ export async function commitPlan(
     input.plan_lines,
   );
   const policy = plannerPolicy(await loadPolicy(db, tenantId), input.policy);
-  const only = input.location_ids;
-  const network = only
-    ? { ...inputs.network, locations: inputs.network.locations.filter((l) => only.includes(l.location_id)) }
-    : inputs.network;
+  const { location_ids: only, exclude_location_ids: never } = input;
+  const network =
+    only || never
+      ? {
+          ...inputs.network,
+          locations: inputs.network.locations.filter(
+            (l) => (!only || only.includes(l.location_id)) && !never?.includes(l.location_id),
+          ),
+        }
+      : inputs.network;
   const order = {
     lines: inputs.lines,
     destination: input.destination,
