@@ -97,10 +97,13 @@ create table returns (
   return_id        text not null,
   order_id         text not null,
   status           text not null check (status in
-                     ('requested', 'approved', 'rejected', 'in_transit', 'received', 'refunded', 'closed', 'cancelled')),
+                     ('requested', 'approved', 'rejected', 'received', 'refunded', 'closed', 'cancelled')),
   reason           text not null,
+  resolution       text not null check (resolution in ('refund', 'exchange', 'refund_and_exchange')),
+  -- the last day (tenant's calendar) the return could be requested
+  deadline         date,
   note             text,
-  -- [{line_no, sku, quantity, reason, received: {restock, quarantine, damaged, missing}}]
+  -- [{line_no, sku, quantity, reason, received: {restock, quarantine, damaged, missing} | null}]
   lines            jsonb not null,
   return_location_id text,
   label            jsonb,

@@ -15,6 +15,7 @@ import { networkRoutes } from '../modules/network/routes.ts';
 import { orderListRoutes } from '../modules/orders/list-routes.ts';
 import { orderRoutes } from '../modules/orders/routes.ts';
 import { subscriptionRoutes } from '../modules/orders/subscription-routes.ts';
+import { returnRoutes } from '../modules/returns/routes.ts';
 import { rebalanceRoutes } from '../modules/sourcing/rebalance-routes.ts';
 import { sourcingRoutes } from '../modules/sourcing/routes.ts';
 import { tenancyRoutes } from '../modules/tenancy/routes.ts';
@@ -127,6 +128,7 @@ export function createApp(deps: Deps, workers: WorkerState) {
   orderRoutes(app, deps);
   orderListRoutes(app, deps);
   fulfillmentRoutes(app, deps);
+  returnRoutes(app, deps);
   subscriptionRoutes(app, deps);
   webhookRoutes(app, deps);
   registerEventCatalogue(app.openAPIRegistry);

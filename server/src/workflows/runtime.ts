@@ -11,6 +11,7 @@ import {
 import { expireReservations } from '../modules/inventory/workflows.ts';
 import { backorderSweep, startBackorderRelease } from '../modules/orders/backorder-workflow.ts';
 import { placeSubscriptionCycles } from '../modules/orders/subscription-workflow.ts';
+import { startReturnWorkflows } from '../modules/returns/workflows.ts';
 import { startWebhookDelivery, webhookSweep } from '../modules/webhooks/workflows.ts';
 import { setWorkflowDeps } from './deps.ts';
 import { housekeeping } from './housekeeping.ts';
@@ -63,6 +64,7 @@ export async function startWorkers(
   const stopBackorderRelease = await startBackorderRelease(deps.pool, log);
   const stopWebhookDelivery = await startWebhookDelivery(deps.pool, log);
   const stopFulfillmentSync = await startFulfillmentSync(deps.pool, log);
+  const stopReturnWorkflows = await startReturnWorkflows(deps.pool, log);
   const beat = () =>
     deps.pool.query(
       `insert into orderly_system.workers (executor_id, role, hostname, pid) values ($1, $2, $3, $4)
@@ -84,6 +86,7 @@ export async function startWorkers(
       await stopBackorderRelease();
       await stopWebhookDelivery();
       await stopFulfillmentSync();
+      await stopReturnWorkflows();
       await stopSequencer();
       await deps.pool
         .query('delete from orderly_system.workers where executor_id = $1', [opts.executorId])

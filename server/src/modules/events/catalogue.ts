@@ -21,6 +21,7 @@ import {
   OrderStatusSchema,
 } from '../orders/schema.ts';
 import { SubscriptionSchema, SubscriptionStatusSchema } from '../orders/subscription-schema.ts';
+import { RefundSchema, ReturnSchema, ReturnSettingsSchema, ReturnStatusSchema } from '../returns/schema.ts';
 import { PolicySchema } from '../sourcing/schema.ts';
 import { ApiKeySchema, TenantSchema, UserSchema } from '../tenancy/schema.ts';
 import { WebhookSchema, WebhookSettingsAnswer } from '../webhooks/schema.ts';
@@ -140,6 +141,34 @@ const fulfillment = {
   'shipment.created': ShipmentEvent,
   'shipment.updated': ShipmentEvent,
   'shipment.delivered': ShipmentEvent,
+};
+
+// ── returns ──────────────────────────────────────────────────────────────────────────────────
+
+const ReturnRef = { return_id: z.string(), order_id: z.string(), status: ReturnStatusSchema };
+
+const returns = {
+  'return.requested': ReturnSchema,
+  'return.approved': z.object({ ...ReturnRef, return_location_id: z.string().nullable() }),
+  'return.rejected': z.object({ ...ReturnRef, reason: z.string() }),
+  'return.cancelled': z.object(ReturnRef),
+  'return.label_created': z.object({ ...ReturnRef, label: ReturnSchema.shape.label.unwrap() }),
+  'return.reminder': z.object(ReturnRef),
+  'return.received': z.object({
+    ...ReturnRef,
+    location_id: z.string(),
+    lines: ReturnSchema.shape.lines,
+    refund: RefundSchema,
+    exchange_order_id: z.string().nullable(),
+  }),
+  'return.refunded': z.object({
+    ...ReturnRef,
+    refund_id: z.string(),
+    amount: z.number(),
+    currency: z.string(),
+  }),
+  'return.closed': z.object({ ...ReturnRef, why: z.enum(['done', 'not_received']) }),
+  'return_settings.updated': ReturnSettingsSchema.extend({ updated_at: Time }),
 };
 
 // ── subscriptions ────────────────────────────────────────────────────────────────────────────
@@ -291,6 +320,7 @@ const webhooks = {
 export const EVENT_SCHEMAS = {
   ...orders,
   ...fulfillment,
+  ...returns,
   ...subscriptions,
   ...inventory,
   ...catalogAndNetwork,

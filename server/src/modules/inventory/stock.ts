@@ -129,6 +129,40 @@ export async function adjust(db: Queryable, tenantId: string, actor: Actor, inpu
   return balances[0]!;
 }
 
+/**
+ * Units a customer sent back, received at a location into the bucket their condition calls for:
+ * restocked (available), quarantined for inspection, or damaged. The movements name the return.
+ */
+export async function receiveReturned(
+  db: Queryable,
+  tenantId: string,
+  actor: Actor,
+  lines: readonly (Key & { quantity: number; bucket: 'available' | 'quarantine' | 'damaged' })[],
+  returnId: string,
+) {
+  const moves: Movement[] = lines
+    .filter((l) => l.quantity > 0)
+    .map((l) => ({
+      sku: l.sku,
+      location_id: l.location_id,
+      quantity: l.quantity,
+      from: 'outside:customer',
+      to: l.bucket,
+    }));
+  if (moves.length === 0) return [];
+  const balances = await applyAdding(
+    db,
+    tenantId,
+    actor,
+    moves,
+    { cause: 'return', reference: returnId },
+    'return',
+  );
+  const restocked = moves.filter((m) => m.to === 'available');
+  if (restocked.length > 0) await stockSignals(db, tenantId, actor, restocked, balances, 1);
+  return balances;
+}
+
 /** Between physical buckets, e.g. quarantine → available after QC, available → damaged. */
 export async function move(
   db: Queryable,
