@@ -1,10 +1,14 @@
 import { isDeepStrictEqual } from 'node:util';
 import { afterAll, beforeAll, describe, expect, expectTypeOf, it } from 'vitest';
 import type { EventPayloads, TypedEvent } from '../../sdk/src/types.ts';
+import { withTransaction } from '../src/db/pool.ts';
 import { createDemo, DEMO_TENANT_ID } from '../src/demo.ts';
 import { EVENT_SCHEMAS, EVENT_TYPES, type EventData } from '../src/modules/events/catalogue.ts';
 import { EventSchema } from '../src/modules/events/schema.ts';
+import { offlineGateway } from '../src/modules/fulfillment/carrier.ts';
 import { placeDueCycles } from '../src/modules/orders/subscriptions.ts';
+import { recordedRefunds } from '../src/modules/returns/refunds.ts';
+import { closeReturn, ensureLabel, refundReturn, remind } from '../src/modules/returns/service.ts';
 import { orderBody, productWithStock } from './orders-fixtures.ts';
 import { freshDatabase, testAppOn } from './support.ts';
 
@@ -78,6 +82,37 @@ async function scenario() {
   await send('POST', tracking, { status: 'in_transit' });
   await send('POST', tracking, { status: 'exception', estimated_delivery_date: '2099-01-01' });
   await send('POST', tracking, { status: 'delivered' });
+  // Returns: rejected, received and refunded through the workflow's steps, cancelled after a reminder.
+  await send('PUT', '/v1/return-settings', {
+    window_days: 30,
+    time_zone: 'America/New_York',
+    auto_approve: { enabled: false, max_refund: null },
+    shipping_refund: 'when_all_returned',
+    restocking_fee: null,
+    reminder_after_hours: 168,
+    close_after_hours: 720,
+  });
+  const returnOf = () =>
+    send('POST', '/v1/returns', {
+      order_id: o1.order_id,
+      reason: 'too_small',
+      lines: [{ line_no: 1, quantity: 1 }],
+    });
+  const r1 = await returnOf();
+  await send('POST', `/v1/returns/${r1.return_id}/reject`, { reason: 'Worn' });
+  const r2 = await returnOf();
+  await send('POST', `/v1/returns/${r2.return_id}/approve`, {});
+  await withTransaction(db.pool, (tx) => ensureLabel(tx, DEMO_TENANT_ID, r2.return_id, offlineGateway()));
+  await send('POST', `/v1/returns/${r2.return_id}/receive`, {
+    location_id: fo1.location_id,
+    lines: [{ line_no: 1, disposition: 'restock', quantity: 1 }],
+  });
+  await withTransaction(db.pool, (tx) => refundReturn(tx, DEMO_TENANT_ID, r2.return_id, recordedRefunds()));
+  await withTransaction(db.pool, (tx) => closeReturn(tx, DEMO_TENANT_ID, r2.return_id, 'done'));
+  const r3 = await returnOf();
+  await send('POST', `/v1/returns/${r3.return_id}/approve`, {});
+  await withTransaction(db.pool, (tx) => remind(tx, DEMO_TENANT_ID, r3.return_id));
+  await send('POST', `/v1/returns/${r3.return_id}/cancel`, {});
   const o3 = await send('POST', '/v1/orders', orderBody([{ sku: 'EVT-TEE', quantity: 1 }]));
   await send('POST', `/v1/orders/${o3.order_id}/release`, {});
   const [fo3] = (await send('GET', `/v1/fulfillment-orders?order_id=${o3.order_id}`)).data;

@@ -149,6 +149,43 @@ beforeAll(async () => {
     'buyer-of-a@example.com',
   );
 
+  // Fulfillment and returns: the order released, shipped, delivered, and a return requested.
+  const released = await env.request('POST', `/v1/orders/${fixtures.order_id}/release`, {
+    key: a.keys.admin,
+    body: {},
+  });
+  expect(released.status, released.text).toBe(200);
+  const fos = await env.request('GET', `/v1/fulfillment-orders?order_id=${fixtures.order_id}`, {
+    key: a.keys.admin,
+  });
+  fixtures.fulfillment_order_id = fos.json.data[0].fulfillment_order_id;
+  const shipped = await env.request(
+    'POST',
+    `/v1/fulfillment-orders/${fixtures.fulfillment_order_id}/shipments`,
+    {
+      key: a.keys.admin,
+      body: {
+        carrier: 'UPS',
+        service: 'Ground',
+        tracking_numbers: ['1ZONLYOFA'],
+        packages: [{ weight_lb: 1 }],
+      },
+    },
+  );
+  expect(shipped.status, shipped.text).toBe(201);
+  fixtures.shipment_id = shipped.json.shipment.shipment_id;
+  await env.request('POST', `/v1/shipments/${fixtures.shipment_id}/tracking`, {
+    key: a.keys.admin,
+    body: { status: 'delivered' },
+  });
+  const returned = await env.request('POST', '/v1/returns', {
+    key: a.keys.admin,
+    body: { order_id: fixtures.order_id, reason: 'too_small', lines: [{ line_no: 1, quantity: 1 }] },
+  });
+  expect(returned.status, returned.text).toBe(201);
+  fixtures.return_id = returned.json.return_id;
+  secrets.push(fixtures.fulfillment_order_id!, fixtures.shipment_id!, fixtures.return_id!, '1ZONLYOFA');
+
   // Webhooks: an endpoint on a port nothing listens on (its test ping fails at once), and a delivery.
   await env.request('PUT', '/v1/webhook-settings', {
     key: a.keys.admin,

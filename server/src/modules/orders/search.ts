@@ -118,7 +118,7 @@ function filterClauses(tenantP: string, q: OrderQuery, p: (v: unknown) => string
   if (q.placed_to) where.push(`o.placed_at < ${p(q.placed_to)}::timestamptz`);
   if (q.tag?.length) arrays.push(`o.tags @> ${p(q.tag)}::text[]`);
   if (q.late !== undefined) {
-    const late = `(o.risk = 'late' or (o.status not in ${DONE} and coalesce(o.promised_delivery_date < ${p(today)}::date, false)))`;
+    const late = `(o.risk is not distinct from 'late' or (o.status not in ${DONE} and coalesce(o.promised_delivery_date < ${p(today)}::date, false)))`;
     where.push(q.late ? late : `not ${late}`);
   }
   if (q.at_risk !== undefined) where.push(q.at_risk ? 'o.risk is not null' : 'o.risk is null');

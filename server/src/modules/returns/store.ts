@@ -120,7 +120,7 @@ const JSON_COLUMNS = new Set(['lines', 'label', 'refund']);
 export async function updateReturn(db: Queryable, tenantId: string, id: string, set: Settable) {
   const keys = Object.keys(set) as (keyof Settable)[];
   const { rows } = await db.query(
-    `update returns set ${keys.map((k, i) => `${k} = $${i + 3}`).join(', ')}, updated_at = now()
+    `update returns set ${keys.map((k, i) => `${k} = $${i + 3}, `).join('')}updated_at = now()
      where tenant_id = $1 and return_id = $2 returning ${COLUMNS}`,
     [tenantId, id, ...keys.map((k) => (JSON_COLUMNS.has(k) ? JSON.stringify(set[k]) : set[k]))],
   );
