@@ -8,18 +8,32 @@ import type {
   CreateApiKey,
   CreatedApiKey,
   CreateOrder,
+  CreateReturn,
+  CreateShipment,
   CreateUser,
   components,
   EventPage,
   EventQuery,
+  FulfillmentOrder,
+  FulfillmentOrderPage,
+  FulfillmentQuery,
+  FulfillmentStep,
   Health,
   Me,
   Order,
   OrderEvent,
   OrderQuery,
+  OrderShipment,
   OrderSummaryPage,
   PageQuery,
   paths,
+  Return,
+  ReturnPage,
+  ReturnQuery,
+  ReturnReceipt,
+  Shipment,
+  ShipmentCreated,
+  TrackingUpdate,
   UpdateOrder,
   UpdateUser,
   User,
@@ -87,6 +101,37 @@ export type OrderlyClient = {
     cancel(order_id: string, request: CancelOrder, options?: WriteOptions): Promise<Order>;
     /** The audit trail, oldest first. */
     timeline(order_id: string, options?: CallOptions): Promise<OrderEvent[]>;
+    /** Releases to fulfillment: one fulfillment order per location holding its units. */
+    release(order_id: string, options?: WriteOptions): Promise<Order>;
+    /** Its shipments as "Shipment 1 of 2 delivered", with tracking. */
+    shipments(order_id: string, options?: CallOptions): Promise<OrderShipment[]>;
+  };
+  fulfillment: {
+    /** The pick queue: earliest ship-by date first. */
+    list(query?: FulfillmentQuery, options?: CallOptions): Promise<FulfillmentOrderPage>;
+    get(fulfillment_order_id: string, options?: CallOptions): Promise<FulfillmentOrder>;
+    step(
+      fulfillment_order_id: string,
+      step: FulfillmentStep,
+      options?: WriteOptions,
+    ): Promise<FulfillmentOrder>;
+    /** The location cannot fulfil: its stock is released and the units routed elsewhere. */
+    fail(fulfillment_order_id: string, reason: string, options?: WriteOptions): Promise<FulfillmentOrder>;
+    ship(
+      fulfillment_order_id: string,
+      shipment: CreateShipment,
+      options?: WriteOptions,
+    ): Promise<ShipmentCreated>;
+    track(shipment_id: string, update: TrackingUpdate, options?: WriteOptions): Promise<Shipment>;
+  };
+  returns: {
+    create(request: CreateReturn, options?: WriteOptions): Promise<Return>;
+    get(return_id: string, options?: CallOptions): Promise<Return>;
+    list(query?: ReturnQuery, options?: CallOptions): Promise<ReturnPage>;
+    approve(return_id: string, note?: string, options?: WriteOptions): Promise<Return>;
+    reject(return_id: string, reason: string, options?: WriteOptions): Promise<Return>;
+    /** The parcel arrived, at any location, with a disposition per line. */
+    receive(return_id: string, receipt: ReturnReceipt, options?: WriteOptions): Promise<Return>;
   };
 };
 
@@ -223,6 +268,104 @@ export function createOrderlyClient(options: OrderlyClientOptions): OrderlyClien
             signal: o.signal,
           }),
         ).data,
+      release: async (order_id, o) =>
+        dataOf(
+          await client.POST('/v1/orders/{order_id}/release', {
+            params: { path: { order_id } },
+            body: {},
+            ...write(o),
+          }),
+        ),
+      shipments: async (order_id, o = {}) =>
+        dataOf(
+          await client.GET('/v1/orders/{order_id}/shipments', {
+            params: { path: { order_id } },
+            signal: o.signal,
+          }),
+        ).data,
+    },
+    fulfillment: {
+      list: async (query = {}, o = {}) =>
+        dataOf(await client.GET('/v1/fulfillment-orders', { params: { query }, signal: o.signal })),
+      get: async (fulfillment_order_id, o = {}) =>
+        dataOf(
+          await client.GET('/v1/fulfillment-orders/{fulfillment_order_id}', {
+            params: { path: { fulfillment_order_id } },
+            signal: o.signal,
+          }),
+        ),
+      step: async (fulfillment_order_id, step, o) =>
+        dataOf(
+          await client.POST('/v1/fulfillment-orders/{fulfillment_order_id}/status', {
+            params: { path: { fulfillment_order_id } },
+            body: step,
+            ...write(o),
+          }),
+        ),
+      fail: async (fulfillment_order_id, reason, o) =>
+        dataOf(
+          await client.POST('/v1/fulfillment-orders/{fulfillment_order_id}/fail', {
+            params: { path: { fulfillment_order_id } },
+            body: { reason },
+            ...write(o),
+          }),
+        ),
+      ship: async (fulfillment_order_id, shipment, o) =>
+        dataOf(
+          await client.POST('/v1/fulfillment-orders/{fulfillment_order_id}/shipments', {
+            params: { path: { fulfillment_order_id } },
+            body: shipment,
+            ...write(o),
+          }),
+        ),
+      track: async (shipment_id, update, o) =>
+        dataOf(
+          await client.POST('/v1/shipments/{shipment_id}/tracking', {
+            params: { path: { shipment_id } },
+            body: update,
+            ...write(o),
+          }),
+        ),
+    },
+    returns: {
+      // The server fills in the default resolution the generated body type lists as required.
+      create: async (request, o) =>
+        dataOf(
+          await client.POST('/v1/returns', {
+            body: request as components['schemas']['CreateReturn'],
+            ...write(o),
+          }),
+        ),
+      get: async (return_id, o = {}) =>
+        dataOf(
+          await client.GET('/v1/returns/{return_id}', { params: { path: { return_id } }, signal: o.signal }),
+        ),
+      list: async (query = {}, o = {}) =>
+        dataOf(await client.GET('/v1/returns', { params: { query }, signal: o.signal })),
+      approve: async (return_id, note, o) =>
+        dataOf(
+          await client.POST('/v1/returns/{return_id}/approve', {
+            params: { path: { return_id } },
+            body: note === undefined ? {} : { note },
+            ...write(o),
+          }),
+        ),
+      reject: async (return_id, reason, o) =>
+        dataOf(
+          await client.POST('/v1/returns/{return_id}/reject', {
+            params: { path: { return_id } },
+            body: { reason },
+            ...write(o),
+          }),
+        ),
+      receive: async (return_id, receipt, o) =>
+        dataOf(
+          await client.POST('/v1/returns/{return_id}/receive', {
+            params: { path: { return_id } },
+            body: receipt,
+            ...write(o),
+          }),
+        ),
     },
   };
 }

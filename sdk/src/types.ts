@@ -58,6 +58,22 @@ export type CancelOrder = Schemas['CancelRequest'];
 /** Filters, search (`q`), sort and paging of `GET /v1/orders`. */
 export type OrderQuery = Omit<NonNullable<paths['/v1/orders']['get']['parameters']['query']>, 'format'>;
 
+export type FulfillmentOrder = Schemas['FulfillmentOrder'];
+export type FulfillmentOrderPage = Schemas['FulfillmentOrderPage'];
+export type FulfillmentQuery = NonNullable<paths['/v1/fulfillment-orders']['get']['parameters']['query']>;
+export type FulfillmentStep = Schemas['FulfillmentStep'];
+export type Shipment = Schemas['Shipment'];
+export type OrderShipment = Schemas['OrderShipment'];
+/** `shipped_at` defaults to now; without `lines`, everything not yet shipped. */
+export type CreateShipment = Schemas['CreateShipment'];
+export type ShipmentCreated = Schemas['ShipmentCreated'];
+export type TrackingUpdate = Schemas['TrackingUpdate'];
+export type Return = Schemas['Return'];
+export type ReturnPage = Schemas['ReturnPage'];
+export type ReturnQuery = NonNullable<paths['/v1/returns']['get']['parameters']['query']>;
+export type CreateReturn = WithDefaults<Schemas['CreateReturn'], 'resolution'>;
+export type ReturnReceipt = Schemas['ReturnReceipt'];
+
 /** Every event type of the catalogue (the OpenAPI document's `webhooks`). */
 export type EventType = keyof webhooks;
 /** The body a webhook endpoint is POSTed for `T`: `{ type, timestamp, data: TypedEvent<T> }`. */

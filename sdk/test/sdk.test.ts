@@ -243,4 +243,109 @@ describe('the SDK against a running server', () => {
       'status_changed',
     ]);
   });
+
+  it('fulfillment and returns: release, ship, track to delivered, return and receive', async () => {
+    const sku = unique('SDK-FUL').toUpperCase();
+    await orderly.client.POST('/v1/products', {
+      body: {
+        sku,
+        name: 'SDK kettle',
+        weight_lb: 1,
+        unit_cost: 2,
+        price: 18,
+        description: null,
+        dimensions: null,
+        currency: 'USD',
+        barcode: null,
+        tags: [],
+        final_sale: false,
+        low_stock_threshold: null,
+        active: true,
+      },
+    });
+    const created = await orderly.client.POST('/v1/locations', {
+      body: {
+        name: unique('SDK DC'),
+        type: 'warehouse',
+        address: { line1: '1 Dock Rd', city: 'Edison', region: 'NJ', postal_code: '08817', country: 'US' },
+        cutoffs: {
+          mon: '23:59',
+          tue: '23:59',
+          wed: '23:59',
+          thu: '23:59',
+          fri: '23:59',
+          sat: '23:59',
+          sun: '23:59',
+        },
+      } as never,
+    });
+    const location_id = (created.data as { location_id: string }).location_id;
+    // A ground service, so the order can be routed on this otherwise empty tenant.
+    const carrier = await orderly.client.POST('/v1/carriers', {
+      body: { name: unique('SDK carrier'), code: unique('sdk').toLowerCase() } as never,
+    });
+    const zones = Object.fromEntries(['1', '2', '3', '4', '5', '6', '7', '8'].map((z) => [z, 2]));
+    await orderly.client.POST('/v1/carriers/{carrier_id}/services', {
+      params: { path: { carrier_id: (carrier.data as { carrier_id: string }).carrier_id } },
+      body: {
+        name: 'SDK Ground',
+        code: 'ground',
+        service_level: 'ground',
+        transit_days_by_zone: zones,
+        rate_table: [{ max_weight_lb: 10, rates_by_zone: zones }],
+      } as never,
+    });
+    await orderly.client.POST('/v1/inventory/adjustments', {
+      body: { sku, location_id, reason: 'found', quantity: 10 } as never,
+    });
+    const lines = [{ sku, quantity: 2, unit_price: 18 }];
+    const order = await orderly.orders.create({
+      channel: 'web',
+      channel_order_id: unique('SDK-FUL'),
+      customer: { name: 'Ada', email: 'ada@example.com' },
+      shipping_address: {
+        line1: '1 Main St',
+        city: 'New York',
+        region: 'NY',
+        postal_code: '10001',
+        country: 'US',
+      },
+      lines,
+      totals: { subtotal: 36, discount: 0, tax: 0, shipping: 0, total: 36 },
+    });
+    expect((await orderly.orders.release(order.order_id)).status).toBe('in_fulfillment');
+    const [fo] = (await orderly.fulfillment.list({ order_id: order.order_id })).data;
+    expect(fo?.status).toBe('assigned');
+    const picking = await orderly.fulfillment.step(fo!.fulfillment_order_id, { status: 'picking' });
+    expect(picking.status).toBe('picking');
+    const { shipment } = await orderly.fulfillment.ship(fo!.fulfillment_order_id, {
+      carrier: 'UPS',
+      service: 'Ground',
+      tracking_numbers: [unique('1Z')],
+      packages: [{ weight_lb: 2 }],
+    });
+    expect((await orderly.fulfillment.track(shipment.shipment_id, { status: 'delivered' })).status).toBe(
+      'delivered',
+    );
+    const [summary] = await orderly.orders.shipments(order.order_id);
+    expect(summary?.summary).toBe('Shipment 1 of 1 delivered');
+    expect((await orderly.orders.get(order.order_id)).status).toBe('delivered');
+
+    const r = await orderly.returns.create({
+      order_id: order.order_id,
+      reason: 'damaged',
+      lines: [{ line_no: 1, quantity: 1 }],
+    });
+    expect(r).toMatchObject({ status: 'approved', refund: { total: 18 } });
+    const received = await orderly.returns.receive(r.return_id, {
+      location_id: fo!.location_id,
+      lines: [{ line_no: 1, disposition: 'damaged', quantity: 1 }],
+    });
+    expect(received.status).toBe('received');
+    expect((await orderly.returns.list({ order_id: order.order_id })).data.map((x) => x.return_id)).toEqual([
+      r.return_id,
+    ]);
+    const late = await rejection(orderly.returns.approve(r.return_id));
+    expect(late.status).toBe(409);
+  });
 });
