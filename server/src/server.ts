@@ -68,6 +68,7 @@ export async function run(mode: Mode, overrides: Partial<Config> = {}) {
   const pool = createPool(db.url, log);
   const metrics = createMetrics();
   metrics.watchPool(pool);
+  metrics.watchWorkflows(pool);
   const deps: Deps = { config, pool, log, metrics };
   const stops: Array<() => Promise<void>> = [];
   let stopping = false;

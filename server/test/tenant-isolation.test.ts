@@ -1,4 +1,10 @@
+import { DBOS } from '@dbos-inc/dbos-sdk';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { loadConfig } from '../src/config.ts';
+import { createLogger } from '../src/logger.ts';
+import { returnWorkflow, returnWorkflowId } from '../src/modules/returns/workflows.ts';
+import { createMetrics } from '../src/system/metrics.ts';
+import { startWorkers } from '../src/workflows/runtime.ts';
 import { operations as ops, seedTenant, type TestTenant, testApp } from './support.ts';
 
 type Env = Awaited<ReturnType<typeof testApp>>;
@@ -185,6 +191,20 @@ beforeAll(async () => {
   expect(returned.status, returned.text).toBe(201);
   fixtures.return_id = returned.json.return_id;
   secrets.push(fixtures.fulfillment_order_id!, fixtures.shipment_id!, fixtures.return_id!, '1ZONLYOFA');
+
+  // A durable workflow of A's: the return's, waiting for the parcel, in a worker stopped after.
+  const workers = await startWorkers(
+    { config: loadConfig({}), pool: env.pool, log: createLogger('silent'), metrics: createMetrics() },
+    env.url,
+    { executorId: 'isolation-test', role: 'worker' },
+  );
+  fixtures.workflow_id = returnWorkflowId(a.tenant_id, fixtures.return_id!);
+  await DBOS.startWorkflow(returnWorkflow, { workflowID: fixtures.workflow_id })(
+    a.tenant_id,
+    fixtures.return_id!,
+  );
+  await workers.stop();
+  secrets.push(fixtures.workflow_id);
 
   // Webhooks: an endpoint on a port nothing listens on (its test ping fails at once), and a delivery.
   await env.request('PUT', '/v1/webhook-settings', {

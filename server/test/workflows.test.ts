@@ -8,12 +8,30 @@ import { startWorkers } from '../src/workflows/runtime.ts';
 import { freshDatabase, seedTenant } from './support.ts';
 
 let db: Awaited<ReturnType<typeof freshDatabase>>;
+
+// Workflows for the admin API's tests, registered before DBOS launches: one that fails until told
+// otherwise, one that waits until cancelled.
+let failing = true;
+const flaky = DBOS.registerWorkflow(
+  async (n: number) => {
+    await DBOS.runStep(
+      async () => {
+        if (failing) throw new Error(`carrier down (${n})`);
+      },
+      { name: 'call-carrier' },
+    );
+    return n;
+  },
+  { name: 'test.flaky' },
+);
+const waiting = DBOS.registerWorkflow(async () => DBOS.recv<string>('never', 3600), { name: 'test.waiting' });
 let deps: Deps;
 let workers: Awaited<ReturnType<typeof startWorkers>>;
 
 beforeAll(async () => {
   db = await freshDatabase();
   deps = { config: loadConfig({}), pool: db.pool, log: createLogger('silent'), metrics: createMetrics() };
+  deps.metrics.watchWorkflows(db.pool);
   workers = await startWorkers(deps, db.url, { executorId: 'workflows-test', role: 'all' });
 });
 afterAll(async () => {
@@ -115,5 +133,84 @@ describe('durable workflows', () => {
       await new Promise((r) => setTimeout(r, 50));
     }
     expect(unsequenced).toBe(0);
+  });
+});
+
+describe('the workflow admin API', () => {
+  it('lists a tenant’s failed workflows with their error, retries them, cancels stuck ones, and counts them', async () => {
+    const { testAppOn } = await import('./support.ts');
+    const env = testAppOn(db.pool);
+    const a = await seedTenant(db.pool, 'Workflows A');
+    const b = await seedTenant(db.pool, 'Workflows B');
+    const get = (url: string, key = a.keys.admin) => env.request('GET', url, { key });
+    const post = (url: string, key = a.keys.admin) => env.request('POST', url, { key, body: {} });
+
+    const failedId = `order:${a.tenant_id}:ord_flaky`;
+    await expect((await DBOS.startWorkflow(flaky, { workflowID: failedId })(1)).getResult()).rejects.toThrow(
+      /carrier down/,
+    );
+    const stuckId = `return:${a.tenant_id}:ret_stuck`;
+    await DBOS.startWorkflow(waiting, { workflowID: stuckId })();
+    await (await DBOS.startWorkflow(flaky, { workflowID: `order:${b.tenant_id}:ord_other` })(2))
+      .getResult()
+      .catch(() => undefined);
+
+    const failed = await get('/v1/workflows?status=failed');
+    expect(failed.status, failed.text).toBe(200);
+    expect(failed.json.data).toEqual([
+      expect.objectContaining({
+        workflow_id: failedId,
+        name: 'test.flaky',
+        status: 'ERROR',
+        error: 'carrier down (1)',
+      }),
+    ]);
+    const all = (await get('/v1/workflows')).json.data.map((w: { workflow_id: string }) => w.workflow_id);
+    expect(all.sort()).toEqual([failedId, stuckId].sort());
+    const detail = await get(`/v1/workflows/${encodeURIComponent(failedId)}`);
+    expect(detail.json.steps).toEqual([
+      expect.objectContaining({ name: 'call-carrier', error: 'carrier down (1)' }),
+    ]);
+
+    // Another tenant sees none of it and can touch none of it.
+    expect((await get('/v1/workflows', b.keys.admin)).json.data.map((w: any) => w.workflow_id)).toEqual([
+      `order:${b.tenant_id}:ord_other`,
+    ]);
+    expect((await get(`/v1/workflows/${encodeURIComponent(failedId)}`, b.keys.admin)).status).toBe(404);
+    expect((await post(`/v1/workflows/${encodeURIComponent(failedId)}/retry`, b.keys.admin)).status).toBe(
+      404,
+    );
+    // Admins only.
+    expect((await get('/v1/workflows', a.keys.manager)).status).toBe(403);
+
+    // Retry runs it again from the step that failed, as a new run, and it succeeds now.
+    failing = false;
+    const retried = await post(`/v1/workflows/${encodeURIComponent(failedId)}/retry`);
+    expect(retried.status, retried.text).toBe(200);
+    expect(retried.json.workflow_id).toBe(`${failedId}:retry-1`);
+    expect(await DBOS.retrieveWorkflow(retried.json.workflow_id).getResult()).toBe(1);
+    const after = await get(`/v1/workflows/${encodeURIComponent(retried.json.workflow_id)}`);
+    expect(after.json).toMatchObject({ status: 'SUCCESS', error: null });
+
+    // Cancel stops the waiting one.
+    const cancelled = await post(`/v1/workflows/${encodeURIComponent(stuckId)}/cancel`);
+    expect([cancelled.status, cancelled.json.status]).toEqual([200, 'CANCELLED']);
+    expect((await get('/v1/workflows?status=cancelled')).json.data.map((w: any) => w.workflow_id)).toEqual([
+      stuckId,
+    ]);
+    expect((await post(`/v1/workflows/${encodeURIComponent(stuckId)}/cancel`)).json.code).toBe(
+      'not_cancellable',
+    );
+    // …and retry resumes it where it stopped.
+    const resumed = await post(`/v1/workflows/${encodeURIComponent(stuckId)}/retry`);
+    expect([resumed.status, resumed.json.workflow_id]).toEqual([200, stuckId]);
+    expect(['ENQUEUED', 'PENDING']).toContain(resumed.json.status);
+
+    // Every process's runs, from the database, on /metrics: the failed run stays failed (its retry
+    // is a run of its own), tenant B's too.
+    const metrics = await deps.metrics.registry.metrics();
+    expect(metrics).toMatch(/orderly_workflow_runs\{workflow="test.flaky",status="SUCCESS"\} 1/);
+    expect(metrics).toMatch(/orderly_workflow_runs\{workflow="test.flaky",status="ERROR"\} 2/);
+    expect(metrics).toMatch(/orderly_workflow_recoveries\{workflow="test.flaky"\} 0/);
   });
 });

@@ -21,6 +21,7 @@ import { sourcingRoutes } from '../modules/sourcing/routes.ts';
 import { tenancyRoutes } from '../modules/tenancy/routes.ts';
 import { webhookRoutes } from '../modules/webhooks/routes.ts';
 import { checkHealth, type WorkerState } from '../system/health.ts';
+import { workflowRoutes } from '../workflows/routes.ts';
 import type { AppEnv, Deps } from './context.ts';
 import { authenticate, emptyBodyIsNoBody, observe, rateLimit, transaction } from './middleware.ts';
 import { AppError, fieldErrors, problemBody } from './problem.ts';
@@ -129,6 +130,7 @@ export function createApp(deps: Deps, workers: WorkerState) {
   orderListRoutes(app, deps);
   fulfillmentRoutes(app, deps);
   returnRoutes(app, deps);
+  workflowRoutes(app, deps);
   subscriptionRoutes(app, deps);
   webhookRoutes(app, deps);
   registerEventCatalogue(app.openAPIRegistry);
