@@ -20977,6 +20977,18 @@ export interface components {
                 message: string | null;
             };
             auto_assign: boolean;
+            /**
+             * @description The order lifecycle workflow releases each order to fulfillment by itself this long after it was placed, once it has stock and is not on hold
+             * @default {
+             *       "enabled": false,
+             *       "after_minutes": 0
+             *     }
+             */
+            auto_release: {
+                enabled: boolean;
+                /** @description e.g. a fraud-check window */
+                after_minutes: number;
+            };
         };
         Location: {
             /** @example loc_01jq3v7k9m2x4b6n8p0r2t4w6y */

@@ -214,3 +214,68 @@ describe('the workflow admin API', () => {
     expect(metrics).toMatch(/orderly_workflow_recoveries\{workflow="test.flaky"\} 0/);
   });
 });
+
+describe('the order lifecycle workflow', () => {
+  it('releases each order itself when the tenant says so, never while on hold, and follows it to delivery', async () => {
+    const { createDemo } = await import('../src/demo.ts');
+    const { testAppOn } = await import('./support.ts');
+    const { orderBody } = await import('./orders-fixtures.ts');
+    const { orderWorkflowId } = await import('../src/modules/fulfillment/workflows.ts');
+    const env = testAppOn(db.pool);
+    const { api_key: key, tenant_id: t } = await createDemo(db.pool);
+    const send = async (method: string, url: string, body?: unknown) => {
+      const res = await env.request(method, url, { key: key!, body });
+      expect(res.status, `${method} ${url}: ${res.text}`).toBeLessThan(300);
+      return res.json;
+    };
+    const order = async (id: string) => send('GET', `/v1/orders/${id}`);
+    const until = async (what: string, check: () => Promise<boolean>) => {
+      for (let i = 0; i < 200; i++) {
+        if (await check()) return;
+        await new Promise((r) => setTimeout(r, 100));
+      }
+      throw new Error(`Timed out waiting for ${what}`);
+    };
+    const autoRelease = (enabled: boolean) =>
+      send('PUT', '/v1/fulfillment-settings', {
+        branding: { name: 'Demo', logo_url: null, message: null },
+        auto_assign: true,
+        auto_release: { enabled, after_minutes: 0 },
+      });
+
+    // With auto-release off the lifecycle waits; a held order stays put when it is turned on.
+    await autoRelease(false);
+    const held = await send('POST', '/v1/orders', orderBody([{ sku: 'MUG-ENAMEL-WHT', quantity: 1 }]));
+    await until(
+      'its lifecycle to start',
+      async () => (await DBOS.getWorkflowStatus(orderWorkflowId(t, held.order_id))) !== null,
+    );
+    await send('POST', `/v1/orders/${held.order_id}/hold`, { reason: 'Fraud check' });
+    await autoRelease(true);
+    await send('PATCH', `/v1/orders/${held.order_id}`, { notes: 'Wake up' });
+    await new Promise((r) => setTimeout(r, 1500));
+    expect((await order(held.order_id)).status).toBe('on_hold');
+    // Lifting the hold wakes it, and it releases the order.
+    await send('POST', `/v1/orders/${held.order_id}/release-hold`, { note: 'Verified' });
+    await until('the release', async () => (await order(held.order_id)).status === 'in_fulfillment');
+
+    // A new order goes straight through; shipping and delivery end its workflow.
+    const quick = await send('POST', '/v1/orders', orderBody([{ sku: 'MUG-ENAMEL-WHT', quantity: 1 }]));
+    await until('the release', async () => (await order(quick.order_id)).status === 'in_fulfillment');
+    const [fo] = (await send('GET', `/v1/fulfillment-orders?order_id=${quick.order_id}`)).data;
+    const { shipment } = await send('POST', `/v1/fulfillment-orders/${fo.fulfillment_order_id}/shipments`, {
+      carrier: 'UPS',
+      service: 'Ground',
+      tracking_numbers: ['1ZLIFECYCLE1'],
+      packages: [{ weight_lb: 1 }],
+    });
+    await send('POST', `/v1/shipments/${shipment.shipment_id}/tracking`, { status: 'delivered' });
+    expect(await DBOS.retrieveWorkflow(orderWorkflowId(t, quick.order_id)).getResult()).toBe('delivered');
+    const trail = (await send('GET', `/v1/orders/${quick.order_id}/timeline`)).data;
+    expect(trail.find((e: { type: string }) => e.type === 'released_to_fulfillment').actor).toEqual({
+      type: 'system',
+      id: 'fulfillment',
+    });
+    await autoRelease(false);
+  });
+});

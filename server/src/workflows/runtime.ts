@@ -6,6 +6,7 @@ import { startSequencer } from '../modules/events/service.ts';
 import {
   fulfillmentRiskSweep,
   startFulfillmentSync,
+  startOrderLifecycles,
   trackingPoll,
 } from '../modules/fulfillment/workflows.ts';
 import { expireReservations } from '../modules/inventory/workflows.ts';
@@ -65,6 +66,7 @@ export async function startWorkers(
   const stopWebhookDelivery = await startWebhookDelivery(deps.pool, log);
   const stopFulfillmentSync = await startFulfillmentSync(deps.pool, log);
   const stopReturnWorkflows = await startReturnWorkflows(deps.pool, log);
+  const stopOrderLifecycles = await startOrderLifecycles(deps.pool, log);
   const beat = () =>
     deps.pool.query(
       `insert into orderly_system.workers (executor_id, role, hostname, pid) values ($1, $2, $3, $4)
@@ -87,6 +89,7 @@ export async function startWorkers(
       await stopWebhookDelivery();
       await stopFulfillmentSync();
       await stopReturnWorkflows();
+      await stopOrderLifecycles();
       await stopSequencer();
       await deps.pool
         .query('delete from orderly_system.workers where executor_id = $1', [opts.executorId])

@@ -104,6 +104,21 @@ export const FulfillmentSettingsSchema = z
     branding: BrandingSchema,
     /** Assign new fulfillment orders to their location at once (a WMS may accept them instead). */
     auto_assign: z.boolean(),
+    auto_release: z
+      .strictObject({
+        enabled: z.boolean(),
+        after_minutes: z
+          .number()
+          .int()
+          .min(0)
+          .max(10_080)
+          .openapi({ description: 'e.g. a fraud-check window' }),
+      })
+      .default({ enabled: false, after_minutes: 0 })
+      .openapi({
+        description:
+          'The order lifecycle workflow releases each order to fulfillment by itself this long after it was placed, once it has stock and is not on hold',
+      }),
   })
   .openapi('FulfillmentSettings');
 export type FulfillmentSettings = z.infer<typeof FulfillmentSettingsSchema>;

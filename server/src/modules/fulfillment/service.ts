@@ -39,6 +39,7 @@ const STEPS: readonly FulfillmentStatus[] = ['pending', 'assigned', 'picking', '
 export const DEFAULT_SETTINGS: FulfillmentSettings = {
   branding: { name: 'Orderly', logo_url: null, message: 'Thank you for your order.' },
   auto_assign: true,
+  auto_release: { enabled: false, after_minutes: 0 },
 };
 
 const settingsCache = tenantCache<Awaited<ReturnType<typeof store.loadSettings>>>(CONFIG_TTL_MS);
@@ -162,6 +163,23 @@ export async function orderShipments(db: Queryable, tenantId: string, orderId: s
 }
 
 // ── release: fulfillment orders for the released units ───────────────────────────────────────
+
+/**
+ * The lifecycle workflow's release: releases the order if it may go now. False when it may not
+ * yet (on hold, nothing allocated); true when it is released, by this call or an earlier one.
+ */
+export async function releaseIfReady(db: Queryable, tenantId: string, actor: Actor, orderId: string) {
+  await db.query('savepoint release_if_ready');
+  try {
+    await releaseOrder(db, tenantId, actor, orderId);
+    await db.query('release savepoint release_if_ready');
+    return true;
+  } catch (err) {
+    if (!(err instanceof AppError) || err.code !== 'conflict') throw err;
+    await db.query('rollback to savepoint release_if_ready');
+    return err.extra.code === 'already_released';
+  }
+}
 
 /**
  * Releases the order (with its consolidation group) to fulfillment and gives every location its
