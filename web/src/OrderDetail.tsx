@@ -2,31 +2,35 @@ import { useEffect, useState } from 'react';
 import {
   getOrder,
   getOrderRoutings,
+  getOrderShipments,
   getOrderTimeline,
   type Location,
   type Me,
   type Order,
   type OrderEvent,
   type OrderRouting,
+  type OrderShipment,
 } from './api.ts';
 import { OrderActions } from './OrderActions.tsx';
 import { OrderHeader } from './OrderHeader.tsx';
 import { OrderLines } from './OrderLines.tsx';
 import { OrderRoutings } from './OrderRoutings.tsx';
+import { OrderShipments } from './OrderShipments.tsx';
 import { OrderTimeline } from './OrderTimeline.tsx';
 import { sectionHref } from './sections.ts';
 import { asApiError, type Loaded } from './useLoad.ts';
 
 type Props = { orderId: string; me: Me; locations: Map<string, Location> };
-type View = { order: Order; events: OrderEvent[]; routings: OrderRouting[] };
+type View = { order: Order; events: OrderEvent[]; routings: OrderRouting[]; shipments: OrderShipment[] };
 
 const load = async (orderId: string): Promise<View> => {
-  const [order, events, routings] = await Promise.all([
+  const [order, events, routings, shipments] = await Promise.all([
     getOrder(orderId),
     getOrderTimeline(orderId),
     getOrderRoutings(orderId),
+    getOrderShipments(orderId),
   ]);
-  return { order, events, routings };
+  return { order, events, routings, shipments };
 };
 
 /** One order: who and where, its lines and where each is allocated, what happened to it, and why. */
@@ -70,7 +74,7 @@ export function OrderDetail({ orderId, me, locations }: Props) {
     );
   }
 
-  const { order, events, routings } = view.data;
+  const { order, events, routings, shipments } = view.data;
   const nameOf = (id: string) => locations.get(id)?.name ?? id;
   const canAct = me.role === 'admin' || me.role === 'manager';
   return (
@@ -85,6 +89,7 @@ export function OrderDetail({ orderId, me, locations }: Props) {
         />
       )}
       <OrderLines order={order} nameOf={nameOf} />
+      <OrderShipments shipments={shipments} nameOf={nameOf} />
       <OrderTimeline events={events} me={me} currency={order.currency} nameOf={nameOf} />
       <OrderRoutings routings={routings} me={me} nameOf={nameOf} />
     </>

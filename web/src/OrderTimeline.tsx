@@ -5,6 +5,8 @@ import { sectionHref } from './sections.ts';
 
 type Props = { events: OrderEvent[]; me: Me; currency: string; nameOf: (locationId: string) => string };
 
+/** Entries whose note is already their description. */
+const SPOKEN = new Set(['shipped', 'shipment_updated', 'delivered']);
 const num = (v: unknown) => (typeof v === 'number' ? v : 0);
 const str = (v: unknown) => (typeof v === 'string' ? v : '');
 const plural = (n: number, one: string) => `${formatNumber(n)} ${one}${n === 1 ? '' : 's'}`;
@@ -47,6 +49,25 @@ export function describeEvent(e: OrderEvent, currency: string, nameOf: (id: stri
       return 'Released to fulfillment';
     case 'replacement_created':
       return 'Replacement order created';
+    case 'fulfillment_created':
+      return `Fulfillment order at ${nameOf(str(d.location_id))}: ${plural(num(d.units), 'unit')}, ${str(d.picking_method)} pick${d.priority === 'urgent' ? ', urgent' : ''}`;
+    case 'fulfillment_assigned':
+    case 'fulfillment_picking':
+    case 'fulfillment_packed':
+    case 'fulfillment_cancelled':
+    case 'fulfillment_shipped':
+      return `${statusLabel(e.type.slice('fulfillment_'.length))} at ${nameOf(str(d.location_id))}`;
+    case 'fulfillment_failed':
+      return `Fulfillment failed at ${nameOf(str(d.location_id))}`;
+    // Shipments speak for themselves: "Shipment 1 of 2 delivered".
+    case 'shipped':
+    case 'shipment_updated':
+    case 'delivered':
+      return e.note ?? statusLabel(e.type);
+    case 'late':
+      return 'Late';
+    case 'at_risk':
+      return 'At risk of missing the promised date';
     default:
       return statusLabel(e.type);
   }
@@ -78,7 +99,7 @@ export function OrderTimeline({ events, me, currency, nameOf }: Props) {
                     {' '}
                     by {actorName(e.actor, me)}
                   </span>
-                  {e.note && <div className="note">“{e.note}”</div>}
+                  {e.note && !SPOKEN.has(e.type) && <div className="note">“{e.note}”</div>}
                 </div>
               </li>
             );

@@ -204,6 +204,12 @@ export const getOrderTimeline = async (orderId: string) =>
   (await api<{ data: OrderEvent[] }>('GET', orderPath(orderId, '/timeline'))).data;
 export const getOrderRoutings = async (orderId: string) =>
   (await api<{ data: OrderRouting[] }>('GET', orderPath(orderId, '/routing'))).data;
+export type OrderShipment = Schemas['OrderShipment'];
+export const getOrderShipments = async (orderId: string) =>
+  (await api<{ data: OrderShipment[] }>('GET', orderPath(orderId, '/shipments'))).data;
+/** The packing slip PDF; the session cookie authenticates a plain link. */
+export const packingSlipUrl = (fulfillmentOrderId: string) =>
+  `/v1/fulfillment-orders/${encodeURIComponent(fulfillmentOrderId)}/packing-slip`;
 
 /** The manager actions on one order; each but a note answers with the order after the change. */
 export type OrderAction =

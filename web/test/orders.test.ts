@@ -464,6 +464,45 @@ describe('orders pages in a real browser', () => {
     await shown(list());
   });
 
+  it('shows an order’s shipments as the customer counts them, with its fulfillment on the timeline', async () => {
+    const nick = { name: 'Nick Holonyak', email: `nick-${run}@example.com` };
+    const order = await ok(
+      'POST',
+      '/v1/orders',
+      orderBody('web', `W-${run}-4`, nick, [{ sku: 'CANDLE-CEDAR', quantity: 1, unit_price: 24 }]),
+    );
+    await ok('POST', `/v1/orders/${order.order_id}/release`, {});
+    const [fo] = (await ok('GET', `/v1/fulfillment-orders?order_id=${order.order_id}`)).data;
+    const { shipment } = await ok('POST', `/v1/fulfillment-orders/${fo.fulfillment_order_id}/shipments`, {
+      carrier: 'UPS',
+      service: 'Ground',
+      tracking_numbers: [`1ZWEB${run}`],
+      packages: [{ weight_lb: 1 }],
+    });
+    await ok('POST', `/v1/shipments/${shipment.shipment_id}/tracking`, { status: 'delivered' });
+
+    await page.goto(`/#/orders/${order.order_id}`);
+    const shipments = page.getByRole('region', { name: 'Shipments' });
+    await shown(shipments.getByText('Shipment 1 of 1 delivered'));
+    expect(await shipments.textContent()).toContain(`1 × CANDLE-CEDAR`);
+    expect(await shipments.textContent()).toContain(`1ZWEB${run}`);
+    const slip = shipments.getByRole('link', { name: 'packing slip' });
+    expect(await slip.getAttribute('href')).toBe(
+      `/v1/fulfillment-orders/${fo.fulfillment_order_id}/packing-slip`,
+    );
+    const what = await timeline().locator('.what').allTextContents();
+    expect(what).toEqual(
+      expect.arrayContaining([
+        'Released to fulfillment',
+        expect.stringMatching(/^Fulfillment order at .+: 1 unit, \w+ pick/),
+        expect.stringMatching(/^Assigned at /),
+        'Shipment 1 of 1 shipped',
+        'Shipment 1 of 1 delivered',
+      ]),
+    );
+    expect(await tablesFit(page)).toBe(true);
+  });
+
   it('raised no uncaught errors in the page', () => {
     expect(pageErrors).toEqual([]);
   });

@@ -1,4 +1,5 @@
 import { hostname } from 'node:os';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { DBOS } from '@dbos-inc/dbos-sdk';
 import type { Deps } from '../http/context.ts';
 import type { Logger } from '../logger.ts';
@@ -32,6 +33,8 @@ const dbosLogger = (log: Logger) => ({
 });
 
 const HEARTBEAT_MS = 10_000;
+/** Advisory lock key for DBOS's launch (its own schema set-up). */
+const DBOS_LAUNCH_LOCK = 7_461_006;
 
 /**
  * Launches the durable-workflow runtime in this process: DBOS on the same Postgres (its tables in
@@ -51,7 +54,20 @@ export async function startWorkers(
     executorID: opts.executorId,
     logger: dbosLogger(log),
   });
-  await DBOS.launch();
+  // DBOS sets up its own tables at launch without a lock: two processes starting together on a
+  // fresh database deadlock there. They take turns instead (a session lock, held during launch).
+  // The lock is polled, not waited for: DBOS builds indexes CONCURRENTLY, which waits for every
+  // statement in progress, a blocked lock request included.
+  const turn = await deps.pool.connect();
+  try {
+    while (!(await turn.query('select pg_try_advisory_lock($1) as ok', [DBOS_LAUNCH_LOCK])).rows[0].ok) {
+      await sleep(200);
+    }
+    await DBOS.launch();
+  } finally {
+    await turn.query('select pg_advisory_unlock($1)', [DBOS_LAUNCH_LOCK]).catch(() => undefined);
+    turn.release();
+  }
   await DBOS.applySchedules([
     { scheduleName: 'orderly.housekeeping', workflowFn: housekeeping, schedule: '17 * * * *' },
     { scheduleName: 'orderly.reservation-expiry', workflowFn: expireReservations, schedule: '* * * * *' },
