@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../src/config.ts';
 import type { Deps } from '../src/http/context.ts';
 import { createLogger } from '../src/logger.ts';
-import { claimNext, recordAttempt } from '../src/modules/webhooks/delivery.ts';
+import { claimDue, recordAttempts } from '../src/modules/webhooks/delivery.ts';
 import {
   afterFailure,
   DEFAULT_DELIVERY_POLICY,
@@ -626,17 +626,25 @@ describe('webhooks', () => {
     expect(again.json.ok).toBe(true);
   });
 
-  it('records an attempt once even when its step runs again after a crash', async () => {
+  it('records an attempt once even when its step runs again after a crash; what follows a failure waits', async () => {
     const hook = await create('/manual', ['nothing.ever']);
-    const [event] = (await eventsOf('product.created')).slice(-1);
+    const [first, second] = (await eventsOf('product.created')).slice(-2);
     await db.pool.query(
       `insert into webhook_deliveries (tenant_id, webhook_id, delivery_id, event_id, event_seq, event_type, status)
-       values ($1, $2, 'dlv_manual', $3, $4, $5, 'pending')`,
-      [t.tenant_id, hook.webhook_id, event.event_id, event.seq, event.type],
+       values ($1, $2, 'dlv_manual', $3, $4, $5, 'pending'), ($1, $2, 'dlv_manual2', $6, $7, $5, 'pending')`,
+      [t.tenant_id, hook.webhook_id, first.event_id, first.seq, first.type, second.event_id, second.seq],
     );
-    const claim = await claimNext(db.pool, t.tenant_id, hook.webhook_id, 0);
-    expect(claim).toMatchObject({ kind: 'send', delivery_id: 'dlv_manual', attempt: 1 });
+    // Both are due: one claim takes them, oldest first.
+    const claim = await claimDue(db.pool, t.tenant_id, hook.webhook_id, 0, 5);
+    expect(claim).toMatchObject({
+      kind: 'send',
+      deliveries: [
+        { delivery_id: 'dlv_manual', attempt: 1 },
+        { delivery_id: 'dlv_manual2', attempt: 1 },
+      ],
+    });
     if (claim.kind !== 'send') return;
+    // The first failed, so the second was not sent.
     const result = {
       ok: false,
       response_status: 500,
@@ -646,23 +654,25 @@ describe('webhooks', () => {
     };
     // A retry a minute away, so a slow machine cannot make it due before the check below.
     const record = () =>
-      recordAttempt(
+      recordAttempts(
         db.pool,
         deps.metrics,
         { ...deliveryPolicy(), backoff_ms: [60_000], retry_delay_ms_min: 60_000 },
         t.tenant_id,
         hook.webhook_id,
-        claim,
-        result,
+        claim.deliveries,
+        [result],
         0.5,
       );
-    expect(await record()).toBe('retrying');
-    expect(await record()).toBe('already_recorded');
+    expect(await record()).toEqual(['retrying']);
+    expect(await record()).toEqual(['already_recorded']);
     const d = (await req('GET', `/v1/webhooks/${hook.webhook_id}/deliveries/dlv_manual`)).json;
     expect(d).toMatchObject({ status: 'pending', attempts: 1, response_status: 500 });
     expect(d.attempt_log).toHaveLength(1);
-    // While it waits for its retry, it is not claimed again.
-    expect((await claimNext(db.pool, t.tenant_id, hook.webhook_id, 0)).kind).toBe('wait');
+    const after = (await req('GET', `/v1/webhooks/${hook.webhook_id}/deliveries/dlv_manual2`)).json;
+    expect(after).toMatchObject({ status: 'pending', attempts: 0 });
+    // While the first waits for its retry, neither is claimed: the second never overtakes it.
+    expect((await claimDue(db.pool, t.tenant_id, hook.webhook_id, 0, 5)).kind).toBe('wait');
     expect((await req('DELETE', `/v1/webhooks/${hook.webhook_id}`)).status).toBe(204);
   });
 

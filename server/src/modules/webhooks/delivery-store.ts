@@ -148,23 +148,33 @@ export async function cancelPending(db: Queryable, tenantId: string, webhookId: 
   return res.rowCount ?? 0;
 }
 
-/** The endpoint's oldest open delivery: the only one that may be sent now. */
-export async function headDelivery(db: Queryable, tenantId: string, webhookId: string) {
+/** The endpoint's oldest open deliveries, in seq order, locked: only these may be sent next. */
+export async function oldestOpen(db: Queryable, tenantId: string, webhookId: string, limit: number) {
   const { rows } = await db.query<DeliveryRow & { now: Date }>(
     `select ${DELIVERY_COLUMNS}, clock_timestamp() as now from webhook_deliveries
      where tenant_id = $1 and webhook_id = $2 and status in ('pending', 'delivering')
-     order by event_seq limit 1 for update`,
-    [tenantId, webhookId],
+     order by event_seq limit $3 for update`,
+    [tenantId, webhookId, limit],
   );
-  return rows[0];
+  return rows;
 }
 
-export async function markDelivering(db: Queryable, tenantId: string, deliveryId: string) {
+export async function markDelivering(db: Queryable, tenantId: string, deliveryIds: string[]) {
   await db.query(
     `update webhook_deliveries set status = 'delivering',
        retry_started_at = coalesce(retry_started_at, clock_timestamp()), updated_at = clock_timestamp()
-     where tenant_id = $1 and delivery_id = $2`,
-    [tenantId, deliveryId],
+     where tenant_id = $1 and delivery_id = any($2)`,
+    [tenantId, deliveryIds],
+  );
+}
+
+/** Claimed deliveries not sent (one before them failed) wait again, as they were. */
+export async function unclaim(db: Queryable, tenantId: string, deliveryIds: string[]) {
+  if (deliveryIds.length === 0) return;
+  await db.query(
+    `update webhook_deliveries set status = 'pending', updated_at = clock_timestamp()
+     where tenant_id = $1 and delivery_id = any($2) and status = 'delivering'`,
+    [tenantId, deliveryIds],
   );
 }
 

@@ -73,8 +73,12 @@ export async function createDeliveries(events: readonly ConsumedEvent[], tx: Poo
   return wanted;
 }
 
+/** One delivery a drain sends now, with the number of the attempt. */
+export type SendClaim = { delivery_id: string; event_id: string; event_seq: number; attempt: number };
+
 export type Claim =
-  | { kind: 'send'; delivery_id: string; event_id: string; event_seq: number; attempt: number }
+  /** The oldest open deliveries, in seq order, all due now. */
+  | { kind: 'send'; deliveries: SendClaim[] }
   /** The oldest open delivery waits for its next attempt: sleep, then claim again. */
   | { kind: 'wait'; wait_ms: number }
   /** The transaction that asked for this drain has not committed yet (or never will). */
@@ -83,25 +87,36 @@ export type Claim =
   | { kind: 'idle' };
 
 /**
- * Takes the endpoint's oldest open delivery if it is due. Only the oldest is ever sent, so a
- * delivery never overtakes an earlier one for the same endpoint: per-endpoint order by seq.
+ * Takes the endpoint's oldest open deliveries that are due, up to `max`, in seq order: a delivery
+ * waiting for its retry ends the run of them, so none ever overtakes an earlier one for the same
+ * endpoint (per-endpoint order by seq).
  */
-export function claimNext(pool: Pool, tenantId: string, webhookId: string, triggerSeq: number) {
+export function claimDue(pool: Pool, tenantId: string, webhookId: string, triggerSeq: number, max: number) {
   return withTransaction(pool, async (tx): Promise<Claim> => {
     const ep = await store.endpointState(tx, tenantId, webhookId, false);
     if (!ep?.enabled) return { kind: 'idle' };
     if (ep.drain_requested_seq < triggerSeq) return { kind: 'not_ready' };
-    const head = await deliveries.headDelivery(tx, tenantId, webhookId);
+    const open = await deliveries.oldestOpen(tx, tenantId, webhookId, max);
+    const head = open[0];
     if (!head) return { kind: 'idle' };
-    const wait_ms = head.next_attempt_at.getTime() - head.now.getTime();
-    if (head.status === 'pending' && wait_ms > 0) return { kind: 'wait', wait_ms };
-    await deliveries.markDelivering(tx, tenantId, head.delivery_id);
+    const waitOf = (d: (typeof open)[number]) =>
+      d.status === 'pending' ? d.next_attempt_at.getTime() - d.now.getTime() : 0;
+    if (waitOf(head) > 0) return { kind: 'wait', wait_ms: waitOf(head) };
+    const firstWaiting = open.findIndex((d) => waitOf(d) > 0);
+    const due = firstWaiting === -1 ? open : open.slice(0, firstWaiting);
+    await deliveries.markDelivering(
+      tx,
+      tenantId,
+      due.map((d) => d.delivery_id),
+    );
     return {
       kind: 'send',
-      delivery_id: head.delivery_id,
-      event_id: head.event_id,
-      event_seq: head.event_seq,
-      attempt: head.attempts + 1,
+      deliveries: due.map((d) => ({
+        delivery_id: d.delivery_id,
+        event_id: d.event_id,
+        event_seq: d.event_seq,
+        attempt: d.attempts + 1,
+      })),
     };
   });
 }
@@ -115,7 +130,7 @@ export async function sendDelivery(
   policy: DeliveryPolicy,
   tenantId: string,
   webhookId: string,
-  claim: Extract<Claim, { kind: 'send' }>,
+  claim: SendClaim,
 ): Promise<AttemptResult> {
   const at = new Date();
   const failed = (error: string): AttemptResult => ({
@@ -138,84 +153,128 @@ export async function sendDelivery(
   }
 }
 
+/**
+ * Sends claimed deliveries one after the other, in seq order, stopping at the first that fails:
+ * the ones after it wait for it, so they are not sent before it.
+ */
+export async function sendDue(
+  pool: Pool,
+  config: Config,
+  policy: DeliveryPolicy,
+  tenantId: string,
+  webhookId: string,
+  claims: readonly SendClaim[],
+): Promise<AttemptResult[]> {
+  const results: AttemptResult[] = [];
+  for (const claim of claims) {
+    const result = await sendDelivery(pool, config, policy, tenantId, webhookId, claim);
+    results.push(result);
+    if (!result.ok) break;
+  }
+  return results;
+}
+
 export type Recorded = 'succeeded' | 'retrying' | 'failed' | 'cancelled' | 'already_recorded' | 'gone';
 
 /**
- * Writes the attempt to the log and the outcome onto the delivery: succeeded, pending again with
- * the next attempt's time, failed once its retry window is over, or cancelled when the endpoint
- * was disabled meanwhile. A delivery given up on an endpoint that has delivered nothing for
- * `disable_after_ms` disables it, with the reason and a `webhook.disabled` event. Idempotent: an
- * attempt already recorded is not recorded again.
+ * Records the attempts made (`results[i]` for `claims[i]`) in one transaction, and puts the claims
+ * not sent (after a failure) back to pending. Each attempt goes to the log and its outcome onto the
+ * delivery: succeeded, pending again with the next attempt's time, failed once its retry window is
+ * over, or cancelled when the endpoint was disabled meanwhile. A delivery given up on an endpoint
+ * that has delivered nothing for `disable_after_ms` disables it, with the reason and a
+ * `webhook.disabled` event. Idempotent: an attempt already recorded is not recorded again.
  */
-export function recordAttempt(
+export function recordAttempts(
   pool: Pool,
   metrics: Metrics,
   policy: DeliveryPolicy,
   tenantId: string,
   webhookId: string,
-  claim: Extract<Claim, { kind: 'send' }>,
-  result: AttemptResult,
+  claims: readonly SendClaim[],
+  results: readonly AttemptResult[],
   random = Math.random(),
 ) {
-  return withTransaction(pool, async (tx): Promise<Recorded> => {
-    const ep = await store.endpointState(tx, tenantId, webhookId, true);
-    const d = ep && (await deliveries.findDelivery(tx, tenantId, webhookId, claim.delivery_id, true));
-    if (!ep || !d) return 'gone';
-    if (d.attempts >= claim.attempt) return 'already_recorded';
-    const started = new Date(result.started_at);
-    await deliveries.insertAttempt(tx, tenantId, d.delivery_id, {
+  return withTransaction(pool, async (tx): Promise<Recorded[]> => {
+    const outcomes: Recorded[] = [];
+    for (const [i, result] of results.entries()) {
+      outcomes.push(await recordIn(tx, metrics, policy, tenantId, webhookId, claims[i]!, result, random));
+    }
+    await deliveries.unclaim(
+      tx,
+      tenantId,
+      claims.slice(results.length).map((c) => c.delivery_id),
+    );
+    return outcomes;
+  });
+}
+
+async function recordIn(
+  tx: PoolClient,
+  metrics: Metrics,
+  policy: DeliveryPolicy,
+  tenantId: string,
+  webhookId: string,
+  claim: SendClaim,
+  result: AttemptResult,
+  random: number,
+): Promise<Recorded> {
+  const ep = await store.endpointState(tx, tenantId, webhookId, true);
+  const d = ep && (await deliveries.findDelivery(tx, tenantId, webhookId, claim.delivery_id, true));
+  if (!ep || !d) return 'gone';
+  if (d.attempts >= claim.attempt) return 'already_recorded';
+  const started = new Date(result.started_at);
+  await deliveries.insertAttempt(tx, tenantId, d.delivery_id, {
+    attempt: claim.attempt,
+    started_at: started,
+    succeeded: result.ok,
+    response_status: result.response_status,
+    latency_ms: result.latency_ms,
+    error: result.error,
+  });
+  const finish = (status: deliveries.DeliveryRow['status'], retry_in_ms: number | null = null) =>
+    deliveries.finishAttempt(tx, tenantId, d.delivery_id, {
       attempt: claim.attempt,
+      status,
       started_at: started,
-      succeeded: result.ok,
       response_status: result.response_status,
       latency_ms: result.latency_ms,
       error: result.error,
+      retry_in_ms,
     });
-    const finish = (status: deliveries.DeliveryRow['status'], retry_in_ms: number | null = null) =>
-      deliveries.finishAttempt(tx, tenantId, d.delivery_id, {
-        attempt: claim.attempt,
-        status,
-        started_at: started,
-        response_status: result.response_status,
-        latency_ms: result.latency_ms,
-        error: result.error,
-        retry_in_ms,
-      });
-    let outcome: Recorded;
-    if (result.ok) {
-      await finish('succeeded');
-      await store.markEndpointSucceeded(tx, tenantId, webhookId);
-      outcome = 'succeeded';
-    } else {
-      const next = afterFailure(
-        policy,
-        {
-          attempt_in_round: d.round_attempts + 1,
-          round_started_ms: (d.retry_started_at ?? started).getTime(),
-          now_ms: ep.now.getTime(),
-          endpoint_enabled: ep.enabled && d.status === 'delivering',
-        },
-        random,
-      );
-      await finish(next.status, next.status === 'pending' ? next.retry_in_ms : null);
-      outcome = next.status === 'pending' ? 'retrying' : next.status;
-      if (ep.enabled) {
-        // The streak starts with the round's first attempt, the clock the retry window runs on.
-        const failingSince = ep.failing_since ?? d.retry_started_at ?? started;
-        await store.markEndpointFailing(tx, tenantId, webhookId, failingSince);
-        if (next.status === 'failed' && shouldDisable(policy, failingSince.getTime(), ep.now.getTime())) {
-          const hours = Math.round(((ep.now.getTime() - failingSince.getTime()) / 3_600_000) * 10) / 10;
-          const reason =
-            `Nothing delivered for ${hours} h: delivery ${d.delivery_id} (event ${d.event_seq}) was given up after ` +
-            `${d.round_attempts + 1} attempts (last: ${result.error}). Fix the endpoint, enable it, then replay ` +
-            `from seq ${d.event_seq - 1}.`;
-          await setEnabled(tx, tenantId, SYSTEM, webhookId, false, reason);
-        }
+  let outcome: Recorded;
+  if (result.ok) {
+    await finish('succeeded');
+    await store.markEndpointSucceeded(tx, tenantId, webhookId);
+    outcome = 'succeeded';
+  } else {
+    const next = afterFailure(
+      policy,
+      {
+        attempt_in_round: d.round_attempts + 1,
+        round_started_ms: (d.retry_started_at ?? started).getTime(),
+        now_ms: ep.now.getTime(),
+        endpoint_enabled: ep.enabled && d.status === 'delivering',
+      },
+      random,
+    );
+    await finish(next.status, next.status === 'pending' ? next.retry_in_ms : null);
+    outcome = next.status === 'pending' ? 'retrying' : next.status;
+    if (ep.enabled) {
+      // The streak starts with the round's first attempt, the clock the retry window runs on.
+      const failingSince = ep.failing_since ?? d.retry_started_at ?? started;
+      await store.markEndpointFailing(tx, tenantId, webhookId, failingSince);
+      if (next.status === 'failed' && shouldDisable(policy, failingSince.getTime(), ep.now.getTime())) {
+        const hours = Math.round(((ep.now.getTime() - failingSince.getTime()) / 3_600_000) * 10) / 10;
+        const reason =
+          `Nothing delivered for ${hours} h: delivery ${d.delivery_id} (event ${d.event_seq}) was given up after ` +
+          `${d.round_attempts + 1} attempts (last: ${result.error}). Fix the endpoint, enable it, then replay ` +
+          `from seq ${d.event_seq - 1}.`;
+        await setEnabled(tx, tenantId, SYSTEM, webhookId, false, reason);
       }
     }
-    deliveryCounter(metrics).inc({ outcome });
-    return outcome;
-  });
+  }
+  deliveryCounter(metrics).inc({ outcome });
+  return outcome;
 }
 
 export const stalledEndpoints = deliveries.stalledEndpoints;

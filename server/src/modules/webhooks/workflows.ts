@@ -6,10 +6,10 @@ import { type ConsumedEvent, startEventConsumer } from '../events/consumer.ts';
 import {
   type AttemptResult,
   type Claim,
-  claimNext,
+  claimDue,
   createDeliveries,
-  recordAttempt,
-  sendDelivery,
+  recordAttempts,
+  sendDue,
   stalledEndpoints,
 } from './delivery.ts';
 import { deliveryPolicy } from './policy.ts';
@@ -18,8 +18,8 @@ import { deliveryPolicy } from './policy.ts';
  * Outbound webhook delivery. The `webhooks` event consumer reads every event and, in the
  * transaction that moves its cursor, creates one delivery per (enabled endpoint, matching event)
  * — exactly once, keyed by (endpoint, seq) — and starts `orderly.webhook-drain` for each endpoint
- * it gave work to. A drain sends that endpoint's deliveries one at a time, oldest seq first,
- * sleeping durably between retries; drains run on one queue partitioned by endpoint, one at a
+ * it gave work to. A drain sends that endpoint's due deliveries in batches, oldest seq first and
+ * one after the other within a batch, stopping at a failure and sleeping durably until its retry; drains run on one queue partitioned by endpoint, one at a
  * time per endpoint, so a slow or failing endpoint holds back only itself. Redelivery, replay
  * and re-enabling publish an event that wakes the drain the same way, so API processes never
  * start workflows. `orderly.webhook-sweep` restarts, every minute, any endpoint whose oldest
@@ -30,6 +30,11 @@ export const WEBHOOK_QUEUE = 'orderly.webhooks';
 export const WEBHOOK_CONSUMER = 'webhooks';
 /** Claims one drain run makes before handing over to a successor (bounds its recorded history). */
 const CLAIMS_PER_RUN_MAX = 500;
+/**
+ * Deliveries one claim takes: each batch costs three recorded steps rather than three per
+ * delivery. A crash between sending and recording sends the batch again (same webhook-ids).
+ */
+const BATCH_MAX = 50;
 /** A drain waits this long, at most, for the consumer transaction that started it to commit. */
 const NOT_READY_POLL_MS = 250;
 const NOT_READY_POLLS_MAX = 240;
@@ -59,7 +64,7 @@ export const webhookDrain = DBOS.registerWorkflow(
       let last: string | undefined;
       for (let i = 0; i < CLAIMS_PER_RUN_MAX; i++) {
         const claim: Claim = await DBOS.runStep(
-          () => claimNext(workflowDeps().pool, tenantId, webhookId, triggerSeq),
+          () => claimDue(workflowDeps().pool, tenantId, webhookId, triggerSeq, BATCH_MAX),
           { name: 'claim', ...STEP },
         );
         if (claim.kind === 'idle') break;
@@ -73,21 +78,30 @@ export const webhookDrain = DBOS.registerWorkflow(
           continue;
         }
         // Not retried by DBOS: a failed attempt is a result, retried on our schedule.
-        const result: AttemptResult = await DBOS.runStep(
+        const results: AttemptResult[] = await DBOS.runStep(
           () => {
             const { pool, config } = workflowDeps();
-            return sendDelivery(pool, config, deliveryPolicy(), tenantId, webhookId, claim);
+            return sendDue(pool, config, deliveryPolicy(), tenantId, webhookId, claim.deliveries);
           },
           { name: 'send' },
         );
         await DBOS.runStep(
           () => {
             const { pool, metrics } = workflowDeps();
-            return recordAttempt(pool, metrics, deliveryPolicy(), tenantId, webhookId, claim, result);
+            return recordAttempts(
+              pool,
+              metrics,
+              deliveryPolicy(),
+              tenantId,
+              webhookId,
+              claim.deliveries,
+              results,
+            );
           },
           { name: 'record', ...STEP },
         );
-        last = `${claim.delivery_id}:${claim.attempt}`;
+        const first = claim.deliveries[0]!;
+        last = `${first.delivery_id}:${first.attempt}`;
         if (i === CLAIMS_PER_RUN_MAX - 1) {
           await startDrain(`webhook-drain:${tenantId}:${webhookId}:after:${last}`, tenantId, webhookId, 0);
         }
@@ -145,7 +159,7 @@ export const webhookSweep = DBOS.registerWorkflow(
  * it. Returns the function that stops the consumer (before DBOS shuts down).
  */
 export async function startWebhookDelivery(pool: Pool, log: Logger, opts: { idle_ms?: number } = {}) {
-  await DBOS.registerQueue(WEBHOOK_QUEUE, { partitionConcurrency: 1, minPollingIntervalMs: 250 });
+  await DBOS.registerQueue(WEBHOOK_QUEUE, { partitionConcurrency: 1, minPollingIntervalMs: 100 });
   return startEventConsumer(pool, log, {
     name: WEBHOOK_CONSUMER,
     types: ['*'],
