@@ -17,6 +17,7 @@ export const WORKFLOW_KINDS = [
   'backorder-release',
   'backorder-sweep',
   'webhook-drain',
+  'webhook-sweep',
 ] as const;
 
 export const STATUS_FILTERS = {
