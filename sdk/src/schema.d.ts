@@ -7906,6 +7906,139 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/sourcing/simulations": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Replay orders through the network with the real planner and a simulated stock
+         * @description Synchronous: answers the report when the run ends. Each order is planned at its own `at`, its shipped units leave the simulated stock, and the report counts promises and deliveries within 2 business days, zones, cost, splits, backorders and load per location. At most 10000 orders (and the request body limit); larger runs belong to `orderly simulate`. Nothing is written.
+         */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": components["schemas"]["SimulationRequest"];
+                };
+            };
+            responses: {
+                /** @description The simulation report */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["SimulationReport"];
+                    };
+                };
+                /** @description Malformed request */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description No valid API key or session */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Your role may not do this */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description No such object in your tenant */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Conflicts with the current state, or an Idempotency-Key reused for another request */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Body too large */
+                413: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Body is not JSON */
+                415: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Invalid input; `errors` names each field */
+                422: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Rate limited; see Retry-After */
+                429: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Our fault; quote request_id */
+                500: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/order-settings": {
         parameters: {
             query?: never;
@@ -22292,6 +22425,180 @@ export interface components {
             storage_capacity_units?: {
                 [key: string]: number;
             };
+        };
+        SimulationReport: {
+            policy: string;
+            orders: number;
+            units: number;
+            promised_within_2_business_days: number;
+            delivered_within_2_business_days: number;
+            average_zone: number | null;
+            shipping_cost_per_order: number;
+            split_rate: number;
+            backorder_rate: number;
+            units_backordered: number;
+            orders_unshipped: number;
+            shipments: number;
+            replenishments: number;
+            locations: {
+                location_id: string;
+                orders: number;
+                units: number;
+                share_of_orders: number;
+            }[];
+            elapsed_ms: number;
+            orders_per_second: number;
+        };
+        SimulationRequest: {
+            orders: components["schemas"]["SimulatedOrder"][];
+            network?: components["schemas"]["SimulationNetwork"];
+            /**
+             * @description A preset whose weights replace the tenant's for this run; the tenant's constraints stay
+             * @enum {string}
+             */
+            policy?: "fastest" | "cheapest" | "fewest_shipments" | "balanced";
+        };
+        SimulatedOrder: {
+            /** Format: date-time */
+            at: string;
+            postal_code: string;
+            /**
+             * @default US
+             * @example US
+             */
+            country: string;
+            region?: string;
+            /**
+             * @default ground
+             * @enum {string}
+             */
+            service_level: "same_day" | "overnight" | "two_day" | "ground" | "economy";
+            lines: {
+                /** @example MUG-ENAMEL-WHT */
+                sku: string;
+                quantity: number;
+            }[];
+        };
+        /** @description A network file (as for `orderly simulate --network`); default: the live network and stock */
+        SimulationNetwork: {
+            locations: {
+                location_id: string;
+                name: string;
+                /** @enum {string} */
+                type: "warehouse" | "store" | "3pl" | "dropship_supplier";
+                address: components["schemas"]["Address"];
+                /** @description Default: from the postal code */
+                latitude?: number;
+                /** @description Default: from the postal code */
+                longitude?: number;
+                /** @description Default: from the postal code */
+                time_zone?: string;
+                cutoffs: components["schemas"]["Cutoffs"];
+                /** @description Default 0 */
+                processing_days?: number;
+                /** @description Default: the address’s country and region */
+                holiday_calendar?: {
+                    /** @example US */
+                    country: string;
+                    region?: string;
+                    /** @description Public holidays this location works on anyway, e.g. ["Columbus Day"] */
+                    ignore_holidays?: string[];
+                    extra_closed_dates?: string[];
+                } | null;
+                /** @description Default null: unlimited */
+                daily_order_capacity?: number | null;
+                /** @description Default true */
+                active?: boolean;
+                service_regions?: components["schemas"]["ServiceRegions"] & unknown;
+                fulfillment_cost?: components["schemas"]["FulfillmentCost"] & unknown;
+                /**
+                 * @description Default single
+                 * @enum {string}
+                 */
+                picking_method?: "single" | "batch" | "wave" | "zone";
+                /**
+                 * @description Default dropship for a dropship_supplier, owned otherwise
+                 * @enum {string}
+                 */
+                inventory_type?: "owned" | "dropship" | "jit";
+                /** @description Default true */
+                accepts_returns?: boolean;
+                external_ref?: string | null;
+            }[];
+            services: {
+                service_id: string;
+                /** @default sim */
+                carrier_code: string;
+                holidays?: string[];
+                name: string;
+                code: string;
+                /** @enum {string} */
+                service_level: "same_day" | "overnight" | "two_day" | "ground" | "economy";
+                /** @description Business days in transit for each zone "1".."8" */
+                transit_days_by_zone: {
+                    1: number;
+                    2: number;
+                    3: number;
+                    4: number;
+                    5: number;
+                    6: number;
+                    7: number;
+                    8: number;
+                };
+                /** @description Default mon-fri */
+                delivery_weekdays?: ("mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun")[];
+                /** @description Default 139 */
+                dim_divisor?: number;
+                /** @description Price by billable weight bracket (up to and including max_weight_lb) and zone */
+                rate_table: {
+                    max_weight_lb: number;
+                    rates_by_zone: {
+                        1: number;
+                        2: number;
+                        3: number;
+                        4: number;
+                        5: number;
+                        6: number;
+                        7: number;
+                        8: number;
+                    };
+                }[];
+                /**
+                 * @description Default USD
+                 * @example USD
+                 */
+                currency?: string;
+                active?: boolean;
+            }[];
+            /** @default {} */
+            skus: {
+                [key: string]: {
+                    weight_lb: number;
+                    dims_in?: {
+                        length_in: number;
+                        width_in: number;
+                        height_in: number;
+                    } | null;
+                };
+            };
+            stock: {
+                [key: string]: {
+                    [key: string]: number;
+                };
+            };
+            replenishment?: components["schemas"]["SimulationReplenishment"];
+        };
+        SimulationReplenishment: {
+            /** @description Every N days from the first order, each SKU at each location is refilled to its start level */
+            every_days?: number;
+            schedule?: {
+                /** Format: date-time */
+                at: string;
+                location_id: string;
+                /** @example MUG-ENAMEL-WHT */
+                sku: string;
+                quantity: number;
+            }[];
         };
         OrderSettingsAnswer: components["schemas"]["OrderSettings"] & {
             updated_at: string | null;

@@ -1,3 +1,5 @@
+import { readFileSync, writeFileSync } from 'node:fs';
+import cliProgress from 'cli-progress';
 import { Command, Option } from 'commander';
 import { loadConfig } from './config.ts';
 import { migrate } from './db/migrate.ts';
@@ -7,6 +9,15 @@ import { createApp, openApiDocument } from './http/app.ts';
 import type { Role } from './http/context.ts';
 import { createLogger } from './logger.ts';
 import { coverageReport } from './modules/network/coverage-routes.ts';
+import { PRESETS, type PresetName, presetPolicy } from './modules/sourcing/policy.ts';
+import { formatReport, simulate } from './modules/sourcing/simulate.ts';
+import {
+  describeIssues,
+  NetworkFileSchema,
+  networkFromFile,
+  parseOrdersNdjson,
+} from './modules/sourcing/simulate-files.ts';
+import { generateOrders, sampleNetwork, toNdjson } from './modules/sourcing/simulate-generate.ts';
 import { createApiKey } from './modules/tenancy/service.ts';
 import { openDatabase, run } from './server.ts';
 import { createMetrics } from './system/metrics.ts';
@@ -29,6 +40,7 @@ async function withDatabase<T>(fn: (pool: Pool) => Promise<T>): Promise<T> {
 
 const program = new Command('orderly')
   .description('Orderly: distributed order management')
+  .enablePositionalOptions()
   .showHelpAfterError();
 
 program
@@ -87,6 +99,95 @@ program
       for (const l of report.by_location) console.log(row(l.location_id, l.shares));
       console.log(row('all together', report.overall));
     }),
+  );
+
+const wholeNumber = (name: string, min: number) => (raw: string) => {
+  const n = Number(raw);
+  if (!Number.isInteger(n) || n < min)
+    throw new Error(`${name} must be a whole number ≥ ${min}, not ${raw}.`);
+  return n;
+};
+
+const simulateCommand = program
+  .command('simulate')
+  .description(
+    'Replay an orders file (NDJSON) through a network file (JSON) with the real planner and a ' +
+      'simulated stock; print the report. Needs no database.',
+  )
+  .option('--orders <file>', 'orders, one JSON object per line, oldest first')
+  .option('--network <file>', 'network: locations, services, SKU weights, stock, replenishment')
+  .addOption(new Option('--policy <preset>', 'sourcing preset').choices(PRESETS).default('balanced'))
+  .option('--json', 'print the report as JSON instead of a table')
+  // `simulate generate --orders N`: the subcommand's --orders, not this one's.
+  .enablePositionalOptions()
+  .action((opts: { orders?: string; network?: string; policy: PresetName; json?: boolean }) => {
+    if (!opts.orders || !opts.network)
+      throw new Error('simulate needs --orders FILE and --network FILE (or: orderly simulate generate).');
+    const networkJson = JSON.parse(readFileSync(opts.network, 'utf8')) as unknown;
+    const parsedNetwork = NetworkFileSchema.safeParse(networkJson);
+    if (!parsedNetwork.success)
+      throw new Error(
+        `invalid network file:\n  ${describeIssues(parsedNetwork.error, opts.network).join('\n  ')}`,
+      );
+    const { orders, errors } = parseOrdersNdjson(readFileSync(opts.orders, 'utf8'));
+    if (errors.length > 0) throw new Error(`invalid orders file ${opts.orders}:\n  ${errors.join('\n  ')}`);
+    const network = networkFromFile(parsedNetwork.data);
+    // The bar draws only on a terminal (stderr), so piped output and tests see the report alone.
+    const bar = new cliProgress.SingleBar(
+      {
+        format: 'simulating [{bar}] {percentage}% | {value}/{total} orders | {eta}s left',
+        etaBuffer: 2000,
+      },
+      cliProgress.Presets.shades_classic,
+    );
+    const showBar = orders.length >= 1000 && process.stderr.isTTY;
+    if (showBar) bar.start(orders.length, 0);
+    const report = simulate({ ...network, policy: presetPolicy(opts.policy) }, orders, {
+      onProgress: (done) => showBar && bar.update(done),
+      progress_every: 200,
+    });
+    if (showBar) bar.stop();
+    console.log(opts.json ? JSON.stringify(report, null, 2) : formatReport(report));
+  });
+
+simulateCommand
+  .command('generate')
+  .description(
+    'Write a deterministic orders file: destinations by ZIP-code count (not population), ' +
+      'Zipf-like SKU popularity (s = 1.1), 1-3 lines per order',
+  )
+  .requiredOption('--orders <n>', 'number of orders', wholeNumber('--orders', 1))
+  .option('--skus <k>', 'catalog size', wholeNumber('--skus', 1), 500)
+  .option('--days <d>', 'days the timestamps spread over', wholeNumber('--days', 1), 7)
+  .option('--seed <s>', 'random seed', wholeNumber('--seed', 0), 1)
+  .option('--start <iso>', 'first possible timestamp', '2026-11-02T00:00:00.000Z')
+  .requiredOption('--out <file>', 'the orders file to write (NDJSON)')
+  .option('--network-out <file>', 'also write a sample network (the demo network) stocked for these orders')
+  .action(
+    (opts: {
+      orders: number;
+      skus: number;
+      days: number;
+      seed: number;
+      start: string;
+      out: string;
+      networkOut?: string;
+    }) => {
+      if (Number.isNaN(Date.parse(opts.start))) throw new Error(`--start is not a date-time: ${opts.start}`);
+      const options = {
+        orders: opts.orders,
+        skus: opts.skus,
+        days: opts.days,
+        seed: opts.seed,
+        start: opts.start,
+      };
+      writeFileSync(opts.out, toNdjson(generateOrders(options)));
+      console.log(`wrote ${opts.orders} orders to ${opts.out}`);
+      if (opts.networkOut) {
+        writeFileSync(opts.networkOut, `${JSON.stringify(sampleNetwork(options), null, 2)}\n`);
+        console.log(`wrote a sample network to ${opts.networkOut}`);
+      }
+    },
   );
 
 const keys = program.command('keys').description('API keys');

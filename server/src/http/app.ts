@@ -18,6 +18,7 @@ import { subscriptionRoutes } from '../modules/orders/subscription-routes.ts';
 import { returnRoutes } from '../modules/returns/routes.ts';
 import { rebalanceRoutes } from '../modules/sourcing/rebalance-routes.ts';
 import { sourcingRoutes } from '../modules/sourcing/routes.ts';
+import { simulateRoutes } from '../modules/sourcing/simulate-routes.ts';
 import { tenancyRoutes } from '../modules/tenancy/routes.ts';
 import { webhookRoutes } from '../modules/webhooks/routes.ts';
 import { checkHealth, type WorkerState } from '../system/health.ts';
@@ -126,6 +127,7 @@ export function createApp(deps: Deps, workers: WorkerState) {
   inventoryRoutes(app, deps);
   sourcingRoutes(app, deps);
   rebalanceRoutes(app, deps);
+  simulateRoutes(app, deps);
   orderRoutes(app, deps);
   orderListRoutes(app, deps);
   fulfillmentRoutes(app, deps);
