@@ -591,6 +591,12 @@ describe('webhooks', () => {
     healthy = true;
     const enabled = await req('PATCH', `/v1/webhooks/${hook.webhook_id}`, { enabled: true });
     expect(enabled.json).toMatchObject({ enabled: true, disabled_reason: null, failing_since: null });
+    // Replay reads the numbered log: wait until the sequencer has numbered the second product too.
+    await until(
+      'both products in the log',
+      async () => (await eventsOf('product.created', from)).length,
+      (n) => n >= 2,
+    );
     const replay = await req('POST', `/v1/webhooks/${hook.webhook_id}/replay`, { after_seq: from });
     expect(replay.status, replay.text).toBe(200);
     expect(replay.json.queued).toBe(2);

@@ -143,10 +143,9 @@ const STATUS_WORDS: Record<Shipment['status'], string> = {
  */
 export async function orderShipments(db: Queryable, tenantId: string, orderId: string) {
   await getOrder(db, tenantId, orderId);
-  const [shipments, fos] = await Promise.all([
-    store.shipmentsOf(db, tenantId, { order_ids: [orderId] }),
-    withItems(db, tenantId, await store.fulfillmentOrdersOf(db, tenantId, [orderId])),
-  ]);
+  // One after the other: `db` may be a transaction's one connection.
+  const shipments = await store.shipmentsOf(db, tenantId, { order_ids: [orderId] });
+  const fos = await withItems(db, tenantId, await store.fulfillmentOrdersOf(db, tenantId, [orderId]));
   const toCome = fos.filter(
     (f) => OPEN.includes(f.status) && f.items.some((i) => i.order_id === orderId && i.quantity > 0),
   ).length;
@@ -748,11 +747,9 @@ export async function syncOrder(db: Queryable, tenantId: string, actor: Actor, o
 
 export async function packingSlip(db: Queryable, tenantId: string, id: string) {
   const fo = await getFulfillmentOrder(db, tenantId, id);
-  const [settings, locations, first] = await Promise.all([
-    getSettings(db, tenantId),
-    findLocations(db, tenantId, [fo.location_id]),
-    getOrder(db, tenantId, fo.order_ids[0]!),
-  ]);
+  const settings = await getSettings(db, tenantId);
+  const locations = await findLocations(db, tenantId, [fo.location_id]);
+  const first = await getOrder(db, tenantId, fo.order_ids[0]!);
   const location = locations.get(fo.location_id)!;
   const products = await findProducts(db, tenantId, [...new Set(fo.items.map((i) => i.sku))]);
   const slip: PackingSlip = {

@@ -182,15 +182,14 @@ export async function requestReturn(
     throw err;
   });
   const settings = await getSettings(db, tenantId);
-  const [shipments, products, live] = await Promise.all([
-    orderShipments(db, tenantId, o.order_id),
-    findProducts(
-      db,
-      tenantId,
-      o.lines.map((l) => l.sku),
-    ),
-    store.liveReturnsOf(db, tenantId, o.order_id),
-  ]);
+  // One after the other: `db` is the request's transaction, one connection.
+  const shipments = await orderShipments(db, tenantId, o.order_id);
+  const products = await findProducts(
+    db,
+    tenantId,
+    o.lines.map((l) => l.sku),
+  );
+  const live = await store.liveReturnsOf(db, tenantId, o.order_id);
   const before = earlier(live);
   const errors: FieldError[] = [];
   const units = new Map<number, number>();
@@ -450,10 +449,8 @@ export async function receive(db: Queryable, tenantId: string, actor: Actor, id:
 export async function ensureLabel(db: Queryable, tenantId: string, id: string, carrier: CarrierGateway) {
   const r = await lockReturn(db, tenantId, id);
   if (r.label || r.status !== 'approved' || !r.return_location_id) return r;
-  const [orders, locations] = await Promise.all([
-    lockOrder(db, tenantId, r.order_id),
-    findLocations(db, tenantId, [r.return_location_id]),
-  ]);
+  const orders = await lockOrder(db, tenantId, r.order_id);
+  const locations = await findLocations(db, tenantId, [r.return_location_id]);
   const to = locations.get(r.return_location_id)!;
   const units = r.lines.reduce((s, l) => s + l.quantity, 0);
   const label = await carrier.createReturnLabel({
