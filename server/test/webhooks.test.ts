@@ -587,16 +587,26 @@ describe('webhooks', () => {
     expect(redeliver.status).toBe(409);
     expect(redeliver.json.detail).toMatch(/disabled/);
 
+    // The second product's event was read while the endpoint was disabled: nothing queued for it.
+    const [, second] = await until(
+      'both products in the log',
+      () => eventsOf('product.created', from),
+      (list) => list.length >= 2,
+    );
+    await until(
+      'the webhooks consumer to read past it',
+      async () =>
+        Number(
+          (await db.pool.query(`select last_seq from orderly_system.event_consumers where name = 'webhooks'`))
+            .rows[0].last_seq,
+        ),
+      (seq) => seq >= second.seq,
+    );
+
     // Fixed and re-enabled: the reason is cleared; replay from before the outage sends both, in order.
     healthy = true;
     const enabled = await req('PATCH', `/v1/webhooks/${hook.webhook_id}`, { enabled: true });
     expect(enabled.json).toMatchObject({ enabled: true, disabled_reason: null, failing_since: null });
-    // Replay reads the numbered log: wait until the sequencer has numbered the second product too.
-    await until(
-      'both products in the log',
-      async () => (await eventsOf('product.created', from)).length,
-      (n) => n >= 2,
-    );
     const replay = await req('POST', `/v1/webhooks/${hook.webhook_id}/replay`, { after_seq: from });
     expect(replay.status, replay.text).toBe(200);
     expect(replay.json.queued).toBe(2);
