@@ -140,7 +140,12 @@ describe('kill -9 of the worker during a return’s wait', () => {
         refund_id: `ext_${r.return_id}`,
         refund: { items: 50, shipping: 5, total: 55 },
       });
-      expect(await workflowStatus(id)).toBe('SUCCESS');
+      // The close step commits before DBOS records the workflow's end.
+      await until(
+        'the workflow to end',
+        () => workflowStatus(id),
+        (st) => st === 'SUCCESS',
+      );
       // One refund, with the return as its idempotency key, for what came back.
       expect(refunds.map((x) => x.key)).toEqual([r.return_id]);
       expect(refunds[0]!.body).toMatchObject({
