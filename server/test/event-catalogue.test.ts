@@ -102,7 +102,7 @@ async function scenario() {
   await send('POST', `/v1/returns/${r1.return_id}/reject`, { reason: 'Worn' });
   const r2 = await returnOf();
   await send('POST', `/v1/returns/${r2.return_id}/approve`, {});
-  await withTransaction(db.pool, (tx) => ensureLabel(tx, DEMO_TENANT_ID, r2.return_id, offlineGateway()));
+  await ensureLabel(db.pool, DEMO_TENANT_ID, r2.return_id, offlineGateway());
   await send('POST', `/v1/returns/${r2.return_id}/receive`, {
     location_id: fo1.location_id,
     lines: [{ line_no: 1, disposition: 'restock', quantity: 1 }],

@@ -1,4 +1,4 @@
-import type { Queryable } from '../../db/pool.ts';
+import { type Pool, type Queryable, withTransaction } from '../../db/pool.ts';
 import type { Actor } from '../../http/context.ts';
 import { AppError, type FieldError, notFound } from '../../http/problem.ts';
 import { newId } from '../../lib/ids.ts';
@@ -12,7 +12,7 @@ import { geocodePostal } from '../network/geo.ts';
 import { findLocations, listLocations } from '../network/service.ts';
 import { recordOnTrail, recordReturn } from '../orders/fulfillment.ts';
 import { catalogFor } from '../orders/routing.ts';
-import { lockOrder, replace } from '../orders/service.ts';
+import { getOrder, lockOrder, replace } from '../orders/service.ts';
 import type { AuditEntry, OrderRecord } from '../orders/store.ts';
 import { remainingLine } from '../orders/totals.ts';
 import type { RefundGateway } from './refunds.ts';
@@ -445,31 +445,36 @@ export async function receive(db: Queryable, tenantId: string, actor: Actor, id:
 
 // ── the return workflow's steps (each idempotent: a replayed step changes nothing) ───────────
 
-/** A prepaid label from the customer to the return location, once. */
-export async function ensureLabel(db: Queryable, tenantId: string, id: string, carrier: CarrierGateway) {
-  const r = await lockReturn(db, tenantId, id);
+/**
+ * A prepaid label from the customer to the return location, once. The carrier is called with no
+ * lock held (it may take seconds); the label is written only if the return still has none and is
+ * still approved, so a label made twice (a step run again after a crash) is recorded once.
+ */
+export async function ensureLabel(pool: Pool, tenantId: string, id: string, carrier: CarrierGateway) {
+  const r = await getReturn(pool, tenantId, id);
   if (r.label || r.status !== 'approved' || !r.return_location_id) return r;
-  const orders = await lockOrder(db, tenantId, r.order_id);
-  const locations = await findLocations(db, tenantId, [r.return_location_id]);
-  const to = locations.get(r.return_location_id)!;
-  const units = r.lines.reduce((s, l) => s + l.quantity, 0);
+  const order = await getOrder(pool, tenantId, r.order_id);
+  const to = (await findLocations(pool, tenantId, [r.return_location_id])).get(r.return_location_id)!;
   const label = await carrier.createReturnLabel({
-    from: { name: orders.customer.name, ...orders.shipping_address },
+    from: { name: order.customer.name, ...order.shipping_address },
     to: { name: to.name, ...to.address },
-    weight_oz: 16 * units,
+    weight_oz: 16 * r.lines.reduce((s, l) => s + l.quantity, 0),
     reference: r.return_id,
   });
-  const system: Actor = { type: 'system', id: 'returns' };
-  return record(
-    db,
-    tenantId,
-    system,
-    r,
-    { label },
-    { type: 'return_label_created', note: `${label.carrier} ${label.tracking_number}` },
-    'return.label_created',
-    { label },
-  );
+  return withTransaction(pool, async (tx) => {
+    const now = await lockReturn(tx, tenantId, id);
+    if (now.label || now.status !== 'approved') return now;
+    return record(
+      tx,
+      tenantId,
+      { type: 'system', id: 'returns' },
+      now,
+      { label },
+      { type: 'return_label_created', note: `${label.carrier} ${label.tracking_number}` },
+      'return.label_created',
+      { label },
+    );
+  });
 }
 
 /** An approved return not received yet: a reminder on the trail and an event someone can act on. */

@@ -31,7 +31,7 @@ export const returnWorkflow = DBOS.registerWorkflow(
     const { metrics } = workflowDeps();
     metrics.workflows.inc({ workflow: 'return', outcome: 'started' });
     try {
-      await step('label', () => tx((db) => ensureLabel(db, tenantId, returnId, gatewayFromEnv())));
+      await step('label', () => ensureLabel(workflowDeps().pool, tenantId, returnId, gatewayFromEnv()));
       const settings = await step('settings', () => getSettings(workflowDeps().pool, tenantId));
       let reminded = false;
       for (;;) {
