@@ -143,13 +143,8 @@ const STATUS_WORDS: Record<Shipment['status'], string> = {
  */
 export async function orderShipments(db: Queryable, tenantId: string, orderId: string) {
   await getOrder(db, tenantId, orderId);
-  // One after the other: `db` may be a transaction's one connection.
-  const shipments = await store.shipmentsOf(db, tenantId, { order_ids: [orderId] });
-  const fos = await withItems(db, tenantId, await store.fulfillmentOrdersOf(db, tenantId, [orderId]));
-  const toCome = fos.filter(
-    (f) => OPEN.includes(f.status) && f.items.some((i) => i.order_id === orderId && i.quantity > 0),
-  ).length;
-  const total = shipments.length + toCome;
+  const { shipments, fos } = await shipmentsSoFar(db, tenantId, orderId);
+  const total = shipments.length + stillToCome(fos, orderId);
   return (await withTracking(db, tenantId, shipments)).map((s, i) => {
     const label = `Shipment ${i + 1} of ${total}`;
     return {
@@ -160,6 +155,31 @@ export async function orderShipments(db: Queryable, tenantId: string, orderId: s
     };
   });
 }
+
+/** The order's shipments, oldest first, and its fulfillment orders with their items. */
+async function shipmentsSoFar(db: Queryable, tenantId: string, orderId: string) {
+  // One after the other: `db` may be a transaction's one connection.
+  const shipments = await store.shipmentsOf(db, tenantId, { order_ids: [orderId] });
+  const fos = await withItems(db, tenantId, await store.fulfillmentOrdersOf(db, tenantId, [orderId]));
+  return { shipments, fos };
+}
+
+/**
+ * Shipments still to come for the order: one per open fulfillment order with units of it not yet
+ * shipped. `known` says it for one fulfillment order whose items are about to change.
+ */
+const stillToCome = (
+  fos: readonly FulfillmentOrder[],
+  orderId: string,
+  known?: { fulfillment_order_id: string; open: boolean },
+) =>
+  fos.filter(
+    (f) =>
+      OPEN.includes(f.status) &&
+      (f.fulfillment_order_id === known?.fulfillment_order_id
+        ? known.open
+        : f.items.some((i) => i.order_id === orderId && i.quantity > 0)),
+  ).length;
 
 // ── release: fulfillment orders for the released units ───────────────────────────────────────
 
@@ -476,7 +496,8 @@ export async function ship(db: Queryable, tenantId: string, actor: Actor, id: st
       event_id: eventId,
       audit: {
         type: 'shipped',
-        note: `${await labelOf(db, tenantId, orderId, shipment.shipment_id, remaining > 0 ? id : null)} shipped`,
+        // The shipped units are counted on the order below: say now whether this one stays open.
+        note: `${await labelOf(db, tenantId, orderId, shipment.shipment_id, { fulfillment_order_id: id, open: remaining > 0 })} shipped`,
         data: {
           shipment_id: shipment.shipment_id,
           fulfillment_order_id: id,
@@ -516,29 +537,17 @@ const shipmentData = (s: ShipmentRow) => ({
   items: s.items,
 });
 
-/**
- * "Shipment k of n" for the order's trail: n counts its shipments so far plus one for each other
- * fulfillment order with units still to ship (and this one, when `stillOpen` names it).
- */
+/** "Shipment k of n" for the order's trail, counted as `orderShipments` counts it. */
 async function labelOf(
   db: Queryable,
   tenantId: string,
   orderId: string,
   shipmentId: string,
-  stillOpen: string | null,
+  known?: { fulfillment_order_id: string; open: boolean },
 ) {
-  const shipments = await store.shipmentsOf(db, tenantId, { order_ids: [orderId] });
-  const fos = await withItems(db, tenantId, await store.fulfillmentOrdersOf(db, tenantId, [orderId]));
-  const current = shipments.find((s) => s.shipment_id === shipmentId)?.fulfillment_order_id;
-  const toCome = fos.filter(
-    (f) =>
-      OPEN.includes(f.status) &&
-      (f.fulfillment_order_id === current
-        ? f.fulfillment_order_id === stillOpen
-        : f.items.some((i) => i.order_id === orderId && i.quantity > 0)),
-  ).length;
+  const { shipments, fos } = await shipmentsSoFar(db, tenantId, orderId);
   const k = shipments.findIndex((s) => s.shipment_id === shipmentId) + 1;
-  return `Shipment ${k} of ${shipments.length + toCome}`;
+  return `Shipment ${k} of ${shipments.length + stillToCome(fos, orderId, known)}`;
 }
 
 /**
@@ -576,7 +585,7 @@ export async function track(
     delivered_at: delivered ? occurredAt : null,
   });
   for (const orderId of s.order_ids) {
-    const label = await labelOf(db, tenantId, orderId, shipmentId, null);
+    const label = await labelOf(db, tenantId, orderId, shipmentId);
     const audit = {
       type: delivered ? 'delivered' : 'shipment_updated',
       note: `${label} ${STATUS_WORDS[update.status]}`,
