@@ -11,7 +11,13 @@ import { withTransaction } from '../server/src/db/pool.ts';
 import { CreateProductSchema } from '../server/src/modules/catalog/schema.ts';
 import { createProduct } from '../server/src/modules/catalog/service.ts';
 import { applyMovements } from '../server/src/modules/inventory/ledger.ts';
-import { reserve, settle } from '../server/src/modules/inventory/reservations.ts';
+import {
+  reservationGroupCommit,
+  reserve,
+  reserveJob,
+  settle,
+  settleJob,
+} from '../server/src/modules/inventory/reservations.ts';
 import { importStock } from '../server/src/modules/inventory/stock.ts';
 import { CreateLocationSchema } from '../server/src/modules/network/schema.ts';
 import { createLocation } from '../server/src/modules/network/service.ts';
@@ -97,15 +103,24 @@ await withTransaction(pool, (tx) =>
   }),
 );
 
+// The same path as POST /v1/inventory/reservations and …/post: concurrent requests commit in
+// groups (db/group-commit.ts), each in its own savepoint, with the rows the batch will lock
+// locked first.
+const groupCommit = reservationGroupCommit(pool);
 const reserveAndPost = (pick: () => string) => async () => {
-  const sku = pick();
-  const reserved = await withTransaction(pool, (tx) =>
-    reserve(tx, tenantId, actor, { lines: [{ sku, location_id: location.location_id, quantity: 1 }] }),
-  );
+  const input = { lines: [{ sku: pick(), location_id: location.location_id, quantity: 1 }] };
+  const job = reserveJob(tenantId, input);
+  const reserved = await groupCommit.run(job.key, (tx) => reserve(tx, tenantId, actor, input), {
+    locks: job.locks,
+    retry: true,
+  });
   if (!reserved.ok) return false;
-  await withTransaction(pool, (tx) =>
-    settle(tx, tenantId, actor, reserved.reservation.reservation_id, 'post'),
-  );
+  const id = reserved.reservation.reservation_id;
+  const post = settleJob(tenantId, id);
+  await groupCommit.run(post.key, (tx) => settle(tx, tenantId, actor, id, 'post'), {
+    locks: post.locks,
+    retry: true,
+  });
   return true;
 };
 const orderlyHot = await throughput(

@@ -107,4 +107,33 @@ describe('no oversell under concurrency (real Postgres)', () => {
     for (const r of rows) expect(r.reserved, `${r.sku}@${r.location_id}`).toBe(r.held);
     await expectReplayMatches();
   }, 180_000);
+
+  it('group-committed reservations: the same Idempotency-Key sent 10 times at once reserves once', async () => {
+    const at = locations[1]!;
+    await stock(env, t.keys.manager, 'S1', at, 5);
+    const before = await env.pool.query(
+      'select available from inventory_balances where tenant_id = $1 and sku = $2 and location_id = $3',
+      [t.tenant_id, 'S1', at],
+    );
+    // Other reservations of the SKU at the same time, so the repeats share batches with them.
+    const answers = await Promise.all(
+      Array.from({ length: 20 }, (_, i) =>
+        env.request('POST', '/v1/inventory/reservations', {
+          key: t.keys.manager,
+          headers: { 'idempotency-key': i % 2 === 0 ? 'checkout-42' : `other-${i}` },
+          body: { lines: [{ sku: 'S1', location_id: at, quantity: i % 2 === 0 ? 2 : 1 }] },
+        }),
+      ),
+    );
+    const repeats = answers.filter((_, i) => i % 2 === 0);
+    expect(repeats.map((r) => r.status)).toEqual(Array(10).fill(201));
+    expect(new Set(repeats.map((r) => r.json.reservation_id)).size).toBe(1);
+    const others = answers.filter((_, i) => i % 2 === 1).filter((r) => r.status === 201);
+    const after = await env.pool.query(
+      'select available from inventory_balances where tenant_id = $1 and sku = $2 and location_id = $3',
+      [t.tenant_id, 'S1', at],
+    );
+    expect(after.rows[0].available).toBe(before.rows[0].available - 2 - others.length);
+    await expectReplayMatches();
+  });
 });

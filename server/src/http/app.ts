@@ -9,7 +9,7 @@ import { catalogRoutes } from '../modules/catalog/routes.ts';
 import { registerEventCatalogue } from '../modules/events/catalogue.ts';
 import { eventRoutes } from '../modules/events/routes.ts';
 import { fulfillmentRoutes } from '../modules/fulfillment/routes.ts';
-import { inventoryRoutes } from '../modules/inventory/routes.ts';
+import { inventoryGroupCommitted, inventoryRoutes } from '../modules/inventory/routes.ts';
 import { coverageRoutes } from '../modules/network/coverage-routes.ts';
 import { networkRoutes } from '../modules/network/routes.ts';
 import { orderListRoutes } from '../modules/orders/list-routes.ts';
@@ -106,7 +106,7 @@ export function createApp(deps: Deps, workers: WorkerState) {
   app.use('/v1/*', emptyBodyIsNoBody);
   app.use('/v1/*', authenticate(deps.pool));
   app.use('/v1/*', rateLimit(deps.config.rateLimitPerSecond));
-  app.use('/v1/*', transaction(deps.pool));
+  app.use('/v1/*', transaction(deps.pool, inventoryGroupCommitted));
 
   app.openAPIRegistry.registerComponent('securitySchemes', 'bearerAuth', {
     type: 'http',

@@ -2,7 +2,8 @@ import { randomUUID } from 'node:crypto';
 import { getConnInfo } from '@hono/node-server/conninfo';
 import { getCookie } from 'hono/cookie';
 import { createMiddleware } from 'hono/factory';
-import type { Pool } from '../db/pool.ts';
+import type { GroupCommit } from '../db/group-commit.ts';
+import { type Pool, type PoolClient, withTransaction } from '../db/pool.ts';
 import { sha256 } from '../lib/secrets.ts';
 import { authenticateApiKey, authenticateSession } from '../modules/tenancy/service.ts';
 import type { AppEnv, Deps } from './context.ts';
@@ -94,13 +95,30 @@ export const rateLimit = (per_second: number) => {
   });
 };
 
+/** Routes whose concurrent requests share transactions (see db/group-commit.ts). */
+export type GroupCommitted<L> = {
+  create: (pool: Pool) => GroupCommit<L>;
+  routes: {
+    method: string;
+    path: RegExp;
+    /** The request's lane and the rows it will lock; undefined: it runs alone. */
+    job: (match: RegExpExecArray, body: unknown, tenantId: string) => { key: string; locks?: L } | undefined;
+  }[];
+};
+
+/** The answer is an error: what the request wrote is rolled back, the answer stands. */
+class ErrorAnswer extends Error {}
+
 /**
  * A request that changes data runs in one transaction: any error answer rolls everything back,
  * so bad input never writes. With an Idempotency-Key the stored answer is written in that same
  * transaction, so a retry after a crash finds either both the change and its answer, or neither.
+ * Requests to the group-committed routes run the same way, inside a savepoint of a transaction
+ * they share with the concurrent requests of their lane; they are answered after its commit.
  */
-export const transaction = (pool: Pool) =>
-  createMiddleware<AppEnv>(async (c, next) => {
+export const transaction = <L>(pool: Pool, grouped?: GroupCommitted<L>) => {
+  const groupCommit = grouped?.create(pool);
+  return createMiddleware<AppEnv>(async (c, next) => {
     if (!MUTATING.has(c.req.method)) return next();
     const principal = c.get('principal');
     const key = c.req.header('idempotency-key');
@@ -108,20 +126,25 @@ export const transaction = (pool: Pool) =>
       throw new AppError('malformed-request', 'Idempotency-Key must be 1-255 visible ASCII characters.');
     }
     const after: Array<() => Promise<unknown>> = [];
-    const client = await pool.connect();
-    let committed = false;
-    try {
-      await client.query('begin');
-      c.set('db', client);
-      c.set('afterCommit', (fn) => after.push(fn));
-      let hash: string | undefined;
-      if (key && principal) {
-        hash = sha256(JSON.stringify([principal.actor.id, c.req.method, c.req.path, await c.req.text()]));
+    c.set('afterCommit', (fn) => after.push(fn));
+    const route = principal
+      ? grouped?.routes.find((r) => r.method === c.req.method && r.path.test(c.req.path))
+      : undefined;
+    // Read only when needed: a multipart body read as text could not be parsed again.
+    const body = (key && principal) || route ? await c.req.text() : '';
+    const hash =
+      key && principal
+        ? sha256(JSON.stringify([principal.actor.id, c.req.method, c.req.path, body]))
+        : undefined;
+
+    const handle = async (tx: PoolClient): Promise<Response | undefined> => {
+      c.set('db', tx);
+      if (key && principal && hash) {
         // Same key at the same time: the second waits for the first and then replays its answer.
-        await client.query('select pg_advisory_xact_lock(hashtextextended($1, 0))', [
+        await tx.query('select pg_advisory_xact_lock(hashtextextended($1, 0))', [
           `${principal.tenant_id}:${key}`,
         ]);
-        const prior = await client.query<{
+        const prior = await tx.query<{
           request_hash: string;
           response_status: number;
           response_body: string;
@@ -132,7 +155,6 @@ export const transaction = (pool: Pool) =>
         );
         const stored = prior.rows[0];
         if (stored) {
-          await client.query('rollback');
           if (stored.request_hash !== hash) {
             throw new AppError(
               'idempotency-conflict',
@@ -146,12 +168,9 @@ export const transaction = (pool: Pool) =>
         }
       }
       await next();
-      if (c.res.status >= 400) {
-        await client.query('rollback');
-        return;
-      }
+      if (c.res.status >= 400) throw new ErrorAnswer();
       if (key && principal && hash) {
-        await client.query(
+        await tx.query(
           `insert into idempotency_keys (tenant_id, idempotency_key, request_hash, method, path, response_status, response_body)
            values ($1, $2, $3, $4, $5, $6, $7)`,
           [
@@ -165,17 +184,38 @@ export const transaction = (pool: Pool) =>
           ],
         );
       }
-      await client.query('commit');
-      committed = true;
+      return undefined;
+    };
+
+    const job = route && groupJob(route, c.req.path, body, principal!.tenant_id);
+    let replay: Response | undefined;
+    try {
+      replay =
+        job && groupCommit
+          ? await groupCommit.run(job.key, handle, { locks: job.locks })
+          : await withTransaction(pool, handle);
     } catch (err) {
-      if (!committed) await client.query('rollback').catch(() => undefined);
+      if (err instanceof ErrorAnswer) return;
       throw err;
-    } finally {
-      client.release();
     }
+    if (replay) return replay;
     const log = c.get('log');
     for (const fn of after) fn().catch((err) => log.error({ err }, 'after-commit work failed'));
   });
+};
+
+function groupJob<L>(
+  route: GroupCommitted<L>['routes'][number],
+  path: string,
+  body: string,
+  tenantId: string,
+) {
+  try {
+    return route.job(route.path.exec(path)!, body ? JSON.parse(body) : undefined, tenantId);
+  } catch {
+    return undefined; // malformed input: the route's own validation answers it
+  }
+}
 
 const REDACTED = '[redacted: shown only in the first answer]';
 

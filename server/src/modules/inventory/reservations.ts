@@ -1,4 +1,5 @@
-import type { Queryable } from '../../db/pool.ts';
+import { GroupCommit } from '../../db/group-commit.ts';
+import type { Pool, Queryable } from '../../db/pool.ts';
 import type { Actor } from '../../http/context.ts';
 import { AppError, notFound } from '../../http/problem.ts';
 import { newId } from '../../lib/ids.ts';
@@ -128,6 +129,29 @@ export async function reserve(
       ),
   };
   return { ok: true, reservation, balances: moved.balances };
+}
+
+/**
+ * Reservations are the ledger's hottest writes, so concurrent ones commit in groups
+ * (db/group-commit.ts). Reservations of one SKU share a lane, where they queue behind each other
+ * instead of waiting on each other's balance rows from several transactions; a settlement goes
+ * by its reservation. Each names the rows it will lock, which its batch locks first.
+ */
+export const reservationGroupCommit = (pool: Pool) =>
+  new GroupCommit<store.ReservationLocks>(pool, { lock: store.lockForBatch });
+
+export function reserveJob(tenantId: string, input: CreateReservation) {
+  return {
+    key: `${tenantId}:sku:${input.lines[0]?.sku}`,
+    locks: { tenant_id: tenantId, channel: input.channel ?? null, lines: input.lines },
+  };
+}
+
+export function settleJob(tenantId: string, reservationId: string) {
+  return {
+    key: `reservation:${reservationId}`,
+    locks: { tenant_id: tenantId, reservation_id: reservationId },
+  };
 }
 
 /** The HTTP shape of a failed reservation: 409 with what was missing. */

@@ -1,11 +1,21 @@
 import { type OpenAPIHono, z } from '@hono/zod-openapi';
 import type { AppEnv, Deps } from '../../http/context.ts';
 import { csvDownload } from '../../http/csv.ts';
+import type { GroupCommitted } from '../../http/middleware.ts';
 import { decodeCursor, PageQuery, pageOf, toPage } from '../../http/pagination.ts';
 import { defineRoute, existsFirst, json, jsonBody } from '../../http/route.ts';
 import type { Balance } from './ledger.ts';
 import * as read from './read.ts';
-import { getReservation, reserve, reserveFailure, setChannelPool, settle } from './reservations.ts';
+import {
+  getReservation,
+  reservationGroupCommit,
+  reserve,
+  reserveFailure,
+  reserveJob,
+  setChannelPool,
+  settle,
+  settleJob,
+} from './reservations.ts';
 import {
   AdjustmentSchema,
   AvailabilitySchema,
@@ -27,6 +37,7 @@ import {
   TransferSchema,
 } from './schema.ts';
 import { adjust, getImport, importStock, move, setSafetyStock } from './stock.ts';
+import type { ReservationLocks } from './store.ts';
 import * as store from './store.ts';
 import * as transfers from './transfers.ts';
 
@@ -504,3 +515,23 @@ function transferRoutes(app: OpenAPIHono<AppEnv>) {
     existsFirst(app, (c, tenantId) => transfers.getTransfer(c.var.db, tenantId, c.req.param('transfer_id')!)),
   );
 }
+
+/** Creating and settling reservations commit in groups (http/middleware.ts, db/group-commit.ts). */
+export const inventoryGroupCommitted: GroupCommitted<ReservationLocks> = {
+  create: reservationGroupCommit,
+  routes: [
+    {
+      method: 'POST',
+      path: /^\/v1\/inventory\/reservations$/,
+      job: (_, body, tenantId) => {
+        const parsed = CreateReservationSchema.safeParse(body);
+        return parsed.success ? reserveJob(tenantId, parsed.data) : undefined;
+      },
+    },
+    {
+      method: 'POST',
+      path: /^\/v1\/inventory\/reservations\/([^/]+)\/(?:post|void)$/,
+      job: (match, _, tenantId) => settleJob(tenantId, decodeURIComponent(match[1]!)),
+    },
+  ],
+};

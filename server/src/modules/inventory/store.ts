@@ -397,3 +397,55 @@ export async function currentMovementSeq(db: Queryable) {
   const { rows } = await db.query<{ n: number }>(`select last_value as n from orderly_system.movement_seq`);
   return rows[0]!.n;
 }
+
+/** What a reservation job will lock: the lines it reserves (with its channel), or the reservation it settles. */
+export type ReservationLocks = {
+  tenant_id: string;
+  channel?: string | null;
+  lines?: readonly { sku: string; location_id: string }[];
+  reservation_id?: string;
+};
+
+/**
+ * Locks every row a batch of reservation jobs will lock, in the order one reservation takes
+ * them: the settled reservations, then the channel pools (by channel and SKU), then the
+ * balance rows (by SKU and location).
+ */
+export async function lockForBatch(db: Queryable, requests: ReservationLocks[]) {
+  const tenants = [...new Set(requests.map((r) => r.tenant_id))].sort();
+  for (const tenantId of tenants) {
+    const mine = requests.filter((r) => r.tenant_id === tenantId);
+    const ids = mine.flatMap((r) => (r.reservation_id ? [r.reservation_id] : []));
+    const lines = mine.flatMap((r) => (r.lines ?? []).map((l) => ({ ...l, channel: r.channel ?? null })));
+    const pooled = lines.filter((l) => l.channel !== null);
+    if (ids.length > 0) {
+      await db.query(
+        `select 1 from reservations where tenant_id = $1 and reservation_id = any($2)
+         order by reservation_id for update`,
+        [tenantId, ids],
+      );
+    }
+    if (ids.length > 0 || pooled.length > 0) {
+      await db.query(
+        `select 1 from channel_pools p
+         where p.tenant_id = $1 and (p.channel, p.sku) in (
+           select * from unnest($2::text[], $3::text[])
+           union all
+           select r.channel, l.sku from reservations r
+           join reservation_lines l on l.tenant_id = r.tenant_id and l.reservation_id = r.reservation_id
+           where r.tenant_id = $1 and r.reservation_id = any($4) and r.channel is not null)
+         order by p.channel, p.sku for update`,
+        [tenantId, pooled.map((l) => l.channel), pooled.map((l) => l.sku), ids],
+      );
+    }
+    await db.query(
+      `select 1 from inventory_balances b
+       where b.tenant_id = $1 and (b.sku, b.location_id) in (
+         select * from unnest($2::text[], $3::text[])
+         union all
+         select sku, location_id from reservation_lines where tenant_id = $1 and reservation_id = any($4))
+       order by b.sku, b.location_id for update`,
+      [tenantId, lines.map((l) => l.sku), lines.map((l) => l.location_id), ids],
+    );
+  }
+}
