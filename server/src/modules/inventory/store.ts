@@ -418,14 +418,16 @@ export async function lockForBatch(db: Queryable, requests: ReservationLocks[]) 
     const ids = mine.flatMap((r) => (r.reservation_id ? [r.reservation_id] : []));
     const lines = mine.flatMap((r) => (r.lines ?? []).map((l) => ({ ...l, channel: r.channel ?? null })));
     const pooled = lines.filter((l) => l.channel !== null);
+    let settledPooled = false;
     if (ids.length > 0) {
-      await db.query(
-        `select 1 from reservations where tenant_id = $1 and reservation_id = any($2)
+      const { rows } = await db.query<{ channel: string | null }>(
+        `select channel from reservations where tenant_id = $1 and reservation_id = any($2)
          order by reservation_id for update`,
         [tenantId, ids],
       );
+      settledPooled = rows.some((r) => r.channel !== null);
     }
-    if (ids.length > 0 || pooled.length > 0) {
+    if (settledPooled || pooled.length > 0) {
       await db.query(
         `select 1 from channel_pools p
          where p.tenant_id = $1 and (p.channel, p.sku) in (
