@@ -4,10 +4,13 @@
  * Outbound webhooks end to end, in one process as a worker runs them: events published in their
  * own transactions at a fixed open-loop rate, numbered by the sequencer, turned into deliveries
  * by the `webhooks` event consumer, and sent by the per-endpoint durable drains (DBOS), signed,
- * to 10 HTTP receivers on 127.0.0.1. One receiver answers 500 to a random half of the requests
+ * to 10 HTTP receivers on 127.0.0.1 (in a worker thread of their own unless BENCH_RECEIVERS=inline,
+ * so serving the requests does not take the workers' event loop). One receiver answers 500 to a
+ * random half of the requests
  * (seeded), so its drain retries on the real schedule (1-5 s, then up to 30 s, …) while holding
  * back its own later events. Lag per delivery = the receiver's clock when the request arrived −
- * the publisher's clock when COMMIT returned (same process, same clock). After each rate the run
+ * the publisher's clock when COMMIT returned (same process, same clock; each thread's
+ * `performance.timeOrigin + now()`). After each rate the run
  * waits for the 9 healthy endpoints to catch up; what has not arrived by then is cancelled the
  * way the API cancels it (disable, enable), so each rate starts with empty queues. At the end it
  * checks that every event reached every healthy endpoint exactly once (by webhook-id) or was
@@ -20,13 +23,18 @@
  *
  * BENCH_RATES (default 2,100,250,500 events/s; 2/s shows what an idle pipeline adds), BENCH_SECONDS
  * per rate, BENCH_DRAIN_TIMEOUT_S (default 60) for the healthy endpoints to catch up after each
- * rate, BENCH_FAIL_RATIO (default 0.5; 0 makes the 10th endpoint answer everything, to compare).
+ * rate, BENCH_FAIL_RATIO (default 0.5; 0 makes the 10th endpoint answer everything, to compare),
+ * BENCH_RECEIVERS (thread, the default, or inline: on the workers' thread, as runs before had it).
+ * Each rate also reports how busy this process's main thread was and its CPU time, to tell the
+ * bench's own share apart.
  */
 import http from 'node:http';
+import { createRequire } from 'node:module';
 import type { AddressInfo } from 'node:net';
 import { cpus } from 'node:os';
 import { performance } from 'node:perf_hooks';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { Worker } from 'node:worker_threads';
 import pg from 'pg';
 import { Webhook } from 'standardwebhooks';
 import { loadConfig } from '../server/src/config.ts';
@@ -73,6 +81,12 @@ await createDemo(pool);
 const T = DEMO_TENANT_ID;
 
 // ── the receivers ───────────────────────────────────────────────────────────────────────────
+/**
+ * Each receiver's record, kept in this thread. The receivers' HTTP servers run in a worker thread
+ * of their own by default (BENCH_RECEIVERS=thread), as receivers elsewhere would: in this thread
+ * they would share one event loop with the workers' HTTP client, and serving 10 × the rate of
+ * requests there is work the bench adds, not Orderly. BENCH_RECEIVERS=inline keeps them here.
+ */
 type Receiver = {
   url: string;
   /** First 2xx receipt per webhook-id (the event id), epoch ms. */
@@ -84,71 +98,218 @@ type Receiver = {
   /** webhook-id that differs from the body's data.event_id: must stay 0. */
   mismatched: number;
   seqOf: Map<string, number>;
-  /** The endpoint's secret, once created: the first few deliveries are verified on arrival. */
-  secret: string | undefined;
+  /** The first few deliveries are verified on arrival, once the secret is known. */
   verified: number;
   badSignatures: string[];
-  server: http.Server;
 };
 
-async function startReceiver(failing: boolean): Promise<Receiver> {
-  const flip = rng(42);
-  const r: Receiver = {
-    url: '',
-    server: http.createServer(),
-    received: new Map(),
-    duplicates: 0,
-    requests: 0,
-    refused: 0,
-    mismatched: 0,
-    seqOf: new Map(),
-    secret: undefined,
-    verified: 0,
-    badSignatures: [],
-  };
-  r.server.on('request', (req: http.IncomingMessage, res: http.ServerResponse) => {
-    const chunks: Buffer[] = [];
-    req.on('data', (c: Buffer) => chunks.push(c));
-    req.on('end', () => {
-      const at = clock();
-      r.requests++;
-      if (failing && flip() < FAIL_RATIO) {
-        r.refused++;
-        res.writeHead(500).end('no');
-        return;
-      }
-      const body = Buffer.concat(chunks).toString('utf8');
-      const id = String(req.headers['webhook-id']);
-      const payload = JSON.parse(body) as { data: { seq: number; event_id: string } };
-      if (payload.data.event_id !== id) r.mismatched++;
-      if (r.received.has(id)) r.duplicates++;
-      else {
-        r.received.set(id, at);
-        r.seqOf.set(id, payload.data.seq);
-      }
-      // Verified as a receiver would, on arrival (the timestamp must be recent), the first few only.
-      if (r.secret && r.verified < 5) {
-        r.verified++;
-        try {
-          new Webhook(r.secret).verify(body, {
-            'webhook-id': id,
-            'webhook-timestamp': String(req.headers['webhook-timestamp']),
-            'webhook-signature': String(req.headers['webhook-signature']),
-          });
-        } catch (err) {
-          r.badSignatures.push((err as Error).message);
+/** What a receiver saw, one message per request (from its thread, in batches). */
+type Seen =
+  | { i: number; kind: 'refused' }
+  | {
+      i: number;
+      kind: 'ok';
+      id: string;
+      at: number;
+      seq: number;
+      mismatched: boolean;
+      verify?: string | null;
+    };
+
+/**
+ * The servers, for this thread or a worker thread (then as source: plain JavaScript, CommonJS).
+ * `report` gets what each request saw; `secrets[i]`, once set, verifies the first 5 at i.
+ */
+function receiverServers(
+  deps: {
+    http: typeof http;
+    Webhook: typeof Webhook;
+    clock: () => number;
+    rng: (seed: number) => () => number;
+  },
+  n: number,
+  failingIndex: number,
+  failRatio: number,
+  secrets: (string | undefined)[],
+  report: (s: Seen) => void,
+) {
+  const servers: http.Server[] = [];
+  for (let i = 0; i < n; i++) {
+    const flip = deps.rng(42);
+    let checked = 0;
+    const server = deps.http.createServer((req, res) => {
+      const chunks: Buffer[] = [];
+      req.on('data', (c: Buffer) => chunks.push(c));
+      req.on('end', () => {
+        const at = deps.clock();
+        if (i === failingIndex && flip() < failRatio) {
+          report({ i, kind: 'refused' });
+          res.writeHead(500).end('no');
+          return;
         }
-      }
-      res.writeHead(200).end('ok');
+        const body = Buffer.concat(chunks).toString('utf8');
+        const id = String(req.headers['webhook-id']);
+        const payload = JSON.parse(body) as { data: { seq: number; event_id: string } };
+        let verify: string | null | undefined;
+        // Verified as a receiver would, on arrival (the timestamp must be recent), the first few only.
+        const secret = secrets[i];
+        if (secret && checked < 5) {
+          checked++;
+          try {
+            new deps.Webhook(secret).verify(body, {
+              'webhook-id': id,
+              'webhook-timestamp': String(req.headers['webhook-timestamp']),
+              'webhook-signature': String(req.headers['webhook-signature']),
+            });
+            verify = null;
+          } catch (err) {
+            verify = (err as Error).message;
+          }
+        }
+        report({
+          i,
+          kind: 'ok',
+          id,
+          at,
+          seq: payload.data.seq,
+          mismatched: payload.data.event_id !== id,
+          verify,
+        });
+        res.writeHead(200).end('ok');
+      });
     });
-  });
-  await new Promise<void>((resolve) => r.server.listen(0, '127.0.0.1', resolve));
-  r.url = `http://127.0.0.1:${(r.server.address() as AddressInfo).port}/hook`;
-  return r;
+    servers.push(server);
+  }
+  return servers;
 }
 
-const receivers: Receiver[] = [];
-for (let i = 0; i < ENDPOINTS; i++) receivers.push(await startReceiver(i === FAILING));
+const RECEIVERS_MODE = process.env.BENCH_RECEIVERS ?? 'thread';
+const receivers: Receiver[] = Array.from({ length: ENDPOINTS }, () => ({
+  url: '',
+  received: new Map(),
+  duplicates: 0,
+  requests: 0,
+  refused: 0,
+  mismatched: 0,
+  seqOf: new Map(),
+  verified: 0,
+  badSignatures: [],
+}));
+function seen(s: Seen) {
+  const r = receivers[s.i]!;
+  r.requests++;
+  if (s.kind === 'refused') {
+    r.refused++;
+    return;
+  }
+  if (s.mismatched) r.mismatched++;
+  if (r.received.has(s.id)) r.duplicates++;
+  else {
+    r.received.set(s.id, s.at);
+    r.seqOf.set(s.id, s.seq);
+  }
+  if (s.verify !== undefined) {
+    r.verified++;
+    if (s.verify !== null) r.badSignatures.push(s.verify);
+  }
+}
+
+/** Starts the receivers; returns how to hand them the secrets and how to stop them. */
+async function startReceivers() {
+  if (RECEIVERS_MODE === 'inline') {
+    const secrets: (string | undefined)[] = [];
+    const servers = receiverServers(
+      { http, Webhook, clock, rng },
+      ENDPOINTS,
+      FAILING,
+      FAIL_RATIO,
+      secrets,
+      seen,
+    );
+    for (const [i, server] of servers.entries()) {
+      await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+      receivers[i]!.url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/hook`;
+    }
+    return {
+      setSecret: (i: number, secret: string) => {
+        secrets[i] = secret;
+      },
+      /** What has been seen so far is already counted here. */
+      settle: async () => undefined,
+      stop: async () => {
+        for (const server of servers) {
+          server.closeAllConnections();
+          await new Promise<void>((resolve) => server.close(() => resolve()));
+        }
+      },
+    };
+  }
+  const source = `
+    const __name = (f) => f; // the helper esbuild's keepNames calls in the functions below
+    const { parentPort, workerData } = require('node:worker_threads');
+    const http = require('node:http');
+    const { performance } = require('node:perf_hooks');
+    const { Webhook } = require(workerData.standardwebhooks);
+    const clock = () => performance.timeOrigin + performance.now();
+    const rng = ${rng.toString()};
+    const receiverServers = ${receiverServers.toString()};
+    const secrets = [];
+    let outbox = [];
+    const flush = () => {
+      if (outbox.length > 0) parentPort.postMessage({ type: 'seen', items: outbox });
+      outbox = [];
+    };
+    setInterval(flush, 20);
+    const servers = receiverServers({ http, Webhook, clock, rng }, workerData.n, workerData.failing,
+      workerData.failRatio, secrets, (s) => outbox.push(s));
+    let listening = 0;
+    for (const s of servers) s.listen(0, '127.0.0.1', () => {
+      if (++listening === servers.length) {
+        parentPort.postMessage({ type: 'ready', ports: servers.map((x) => x.address().port) });
+      }
+    });
+    parentPort.on('message', (m) => {
+      if (m.type === 'secret') secrets[m.i] = m.secret;
+      if (m.type === 'flush') {
+        flush();
+        parentPort.postMessage({ type: 'flushed' });
+      }
+    });
+  `;
+  const worker = new Worker(source, {
+    eval: true,
+    workerData: {
+      n: ENDPOINTS,
+      failing: FAILING,
+      failRatio: FAIL_RATIO,
+      standardwebhooks: createRequire(import.meta.url).resolve('standardwebhooks'),
+    },
+  });
+  let flushed: (() => void) | undefined;
+  const ports = await new Promise<number[]>((resolve, reject) => {
+    worker.on('error', reject);
+    worker.on('message', (m: { type: string; ports?: number[]; items?: Seen[] }) => {
+      if (m.type === 'ready') resolve(m.ports!);
+      else if (m.type === 'seen') for (const s of m.items!) seen(s);
+      else if (m.type === 'flushed') flushed?.();
+    });
+  });
+  ports.forEach((port, i) => {
+    receivers[i]!.url = `http://127.0.0.1:${port}/hook`;
+  });
+  return {
+    setSecret: (i: number, secret: string) => worker.postMessage({ type: 'secret', i, secret }),
+    /** Waits until what the thread has seen is counted here. */
+    settle: () =>
+      new Promise<void>((resolve) => {
+        flushed = resolve;
+        worker.postMessage({ type: 'flush' });
+      }),
+    stop: () => worker.terminate().then(() => undefined),
+  };
+}
+
+const receiverControl = await startReceivers();
 const healthy = receivers.filter((_, i) => i !== FAILING);
 const failing = receivers[FAILING]!;
 
@@ -159,7 +320,7 @@ const webhookIds: string[] = [];
 await withTransaction(pool, async (tx) => {
   await setSettings(tx, T, actor, { allow_private_webhook_urls: true });
 });
-for (const r of receivers) {
+for (const [i, r] of receivers.entries()) {
   const w = await withTransaction(pool, (tx) =>
     createWebhook(
       tx,
@@ -169,7 +330,7 @@ for (const r of receivers) {
       config,
     ),
   );
-  r.secret = w.secret;
+  receiverControl.setSecret(i, w.secret);
   webhookIds.push(w.webhook_id);
 }
 const workers = await startWorkers(deps, databaseUrl, { executorId: 'bench-webhooks', role: 'all' });
@@ -381,6 +542,8 @@ for (const rate of RATES) {
   const ids: string[] = [];
   const failingBefore = failing.received.size;
   const commits0 = await commitsSoFar();
+  const elu0 = performance.eventLoopUtilization();
+  const cpu0 = process.cpuUsage();
   const t0 = clock();
   const commits = await openLoop(rate, BENCH_SECONDS, publishOne(ids));
   const t1 = clock();
@@ -391,6 +554,11 @@ for (const rate of RATES) {
     DRAIN_TIMEOUT_S,
   );
   const t2 = clock();
+  // Is this process the limit? Its main thread (workers, publisher, and inline receivers) and its
+  // CPU time in cores (every thread), over the load and the wait.
+  const busy = performance.eventLoopUtilization(elu0).utilization;
+  const cpu = process.cpuUsage(cpu0);
+  const cores = (cpu.user + cpu.system) / 1000 / (t2 - t0);
   const delivered = ids.length * healthy.length - missingAt(ids, healthyMaps);
   const commitsPerDelivery = ((await commitsSoFar()) - commits0 - ids.length) / Math.max(1, delivered);
   allOrderlyIds.push(...ids);
@@ -436,6 +604,8 @@ for (const rate of RATES) {
     ...(await stages(ids, t0, t2)),
     'commits/delivery': commitsPerDelivery.toFixed(1),
     'publish p99 ms': fmt(commits.p99_ms),
+    'main loop busy': `${Math.round(busy * 100)}%`,
+    'process CPU': `${cores.toFixed(2)} cores`,
   });
   if (!drained) {
     const cancelled = await cancelBacklog(ids);
@@ -557,6 +727,7 @@ async function stages(ids: string[], from: number, to: number) {
 }
 
 // ── checks ──────────────────────────────────────────────────────────────────────────────────
+await receiverControl.settle();
 const expected = new Set(allOrderlyIds);
 healthy.forEach((r, i) => {
   const w = healthyWebhookIds[i]!;
@@ -611,7 +782,10 @@ console.log(
     "attempts on one endpoint, what one delivery costs its serial drain. claim / send / record: the drain's " +
     'DBOS steps (dbos.operation_outputs). commits/delivery: transactions committed in the database (Orderly ' +
     "and DBOS, reads and background polling included) per delivery, the publisher's own left out. drains started (sent): orderly.webhook-drain " +
-    'workflows started during the rate and its wait (those that sent anything).\n',
+    'workflows started during the rate and its wait (those that sent anything). main loop busy: the ' +
+    "event-loop utilisation of this process's main thread (the workers, the publisher, and the receivers " +
+    `when inline); process CPU: this process's CPU time (every thread) per second of wall clock; the ` +
+    `receivers ran ${RECEIVERS_MODE === 'inline' ? 'on the main thread (BENCH_RECEIVERS=inline)' : 'in a thread of their own (BENCH_RECEIVERS=thread)'}.\n`,
 );
 for (const l of failingLines) console.log(l);
 console.log(
@@ -645,10 +819,7 @@ if (problems.length === 0) {
 await workers.stop();
 await eventsListener.end();
 for (const c of rawListeners) await c.end();
-for (const r of receivers) {
-  r.server.closeAllConnections();
-  await new Promise<void>((resolve) => r.server.close(() => resolve()));
-}
+await receiverControl.stop();
 await db.close();
 // The failing endpoint's drain may be in a durable sleep until its next retry (minutes away): DBOS
 // leaves that timer behind at shutdown, which would keep the process alive until it fires.

@@ -692,6 +692,131 @@ describe('webhooks', () => {
     expect((await req('DELETE', `/v1/webhooks/${hook.webhook_id}`)).status).toBe(204);
   });
 
+  it('records a batch in one go: successes, then the failure that stopped it, the rest unclaimed; once', async () => {
+    const hook = await create('/batch', ['nothing.ever']);
+    const events = (await eventsOf('product.created')).slice(-4);
+    expect(events).toHaveLength(4);
+    await db.pool.query(
+      `insert into webhook_deliveries (tenant_id, webhook_id, delivery_id, event_id, event_seq, event_type, status)
+       select $1, $2, 'dlv_batch' || n, e.event_id, e.seq, e.type, 'pending'
+       from unnest($3::text[], $4::bigint[], $5::text[]) with ordinality as e(event_id, seq, type, n)`,
+      [
+        t.tenant_id,
+        hook.webhook_id,
+        events.map((e) => e.event_id),
+        events.map((e) => e.seq),
+        events.map((e) => e.type),
+      ],
+    );
+    const claim = await claimDue(db.pool, t.tenant_id, hook.webhook_id, 0, 10);
+    if (claim.kind !== 'send') throw new Error(`expected a claim, got ${claim.kind}`);
+    expect(claim.deliveries.map((d) => d.delivery_id)).toEqual([
+      'dlv_batch1',
+      'dlv_batch2',
+      'dlv_batch3',
+      'dlv_batch4',
+    ]);
+    expect(claim.deliveries.map((d) => d.event_type)).toEqual(events.map((e) => e.type));
+    const at = new Date().toISOString();
+    const ok = { ok: true, response_status: 204, latency_ms: 2, error: null, started_at: at };
+    const no = { ok: false, response_status: 502, latency_ms: 4, error: 'answered 502', started_at: at };
+    const record = () =>
+      recordAttempts(
+        db.pool,
+        deps.metrics,
+        { ...deliveryPolicy(), backoff_ms: [60_000], retry_delay_ms_min: 60_000 },
+        t.tenant_id,
+        hook.webhook_id,
+        claim.deliveries,
+        [ok, ok, no],
+        0.5,
+      );
+    expect(await record()).toEqual(['succeeded', 'succeeded', 'retrying']);
+    // Run again, as after a crash between recording and DBOS noting the step: nothing twice.
+    expect(await record()).toEqual(['already_recorded', 'already_recorded', 'already_recorded']);
+    const { rows } = await db.pool.query(
+      `select d.delivery_id, d.status, d.attempts, d.response_status, count(a.attempt)::int as logged,
+         d.retry_started_at is not null as round_started
+       from webhook_deliveries d left join webhook_attempts a using (tenant_id, delivery_id)
+       where d.tenant_id = $1 and d.webhook_id = $2 group by 1, 2, 3, 4, 6 order by 1`,
+      [t.tenant_id, hook.webhook_id],
+    );
+    expect(rows).toEqual([
+      {
+        delivery_id: 'dlv_batch1',
+        status: 'succeeded',
+        attempts: 1,
+        response_status: 204,
+        logged: 1,
+        round_started: true,
+      },
+      {
+        delivery_id: 'dlv_batch2',
+        status: 'succeeded',
+        attempts: 1,
+        response_status: 204,
+        logged: 1,
+        round_started: true,
+      },
+      {
+        delivery_id: 'dlv_batch3',
+        status: 'pending',
+        attempts: 1,
+        response_status: 502,
+        logged: 1,
+        round_started: true,
+      },
+      {
+        delivery_id: 'dlv_batch4',
+        status: 'pending',
+        attempts: 0,
+        response_status: null,
+        logged: 0,
+        round_started: false,
+      },
+    ]);
+    // Not sent, so its round of retries has not started. The failure after the successes starts a
+    // new streak; the successes were noted.
+    const endpoint = (await req('GET', `/v1/webhooks/${hook.webhook_id}`)).json;
+    expect(endpoint.failing_since).not.toBeNull();
+    expect(endpoint.last_success_at).not.toBeNull();
+    expect((await claimDue(db.pool, t.tenant_id, hook.webhook_id, 0, 10)).kind).toBe('wait');
+    expect((await req('DELETE', `/v1/webhooks/${hook.webhook_id}`)).status).toBe(204);
+  });
+
+  it('starts a drain only when the endpoint has none open; an idle drain closes and the next event opens one', async () => {
+    const { DBOS } = await import('@dbos-inc/dbos-sdk');
+    const hook = await create('/open', ['product.created']);
+    const drainOpen = async () =>
+      (
+        await db.pool.query(
+          'select drain_open from webhook_endpoints where tenant_id = $1 and webhook_id = $2',
+          [t.tenant_id, hook.webhook_id],
+        )
+      ).rows[0]!.drain_open as boolean;
+    await Promise.all([newProduct(), newProduct(), newProduct(), newProduct()]);
+    await until(
+      'four deliveries',
+      async () => receiver.at('/open').length,
+      (n) => n >= 4,
+    );
+    await until('the drain to close', drainOpen, (open) => !open);
+    await newProduct();
+    await until(
+      'the fifth',
+      async () => receiver.at('/open').length,
+      (n) => n >= 5,
+    );
+    await until('the drain to close again', drainOpen, (open) => !open);
+    expect(receiver.at('/open')).toHaveLength(5);
+    const drains = await DBOS.listWorkflows({ workflowName: 'orderly.webhook-drain' });
+    const mine = drains.filter((w) => w.workflowID.includes(hook.webhook_id));
+    // One per time the drain was closed: at most one per batch of events, never one per event.
+    expect(mine.length).toBeGreaterThanOrEqual(2);
+    expect(mine.length).toBeLessThanOrEqual(5);
+    expect((await req('DELETE', `/v1/webhooks/${hook.webhook_id}`)).status).toBe(204);
+  });
+
   it('the sweep restarts an endpoint whose oldest delivery nobody is sending', async () => {
     const { DBOS } = await import('@dbos-inc/dbos-sdk');
     const hook = await create('/swept', ['product.created']);

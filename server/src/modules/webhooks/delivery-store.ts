@@ -150,8 +150,17 @@ export async function cancelPending(db: Queryable, tenantId: string, webhookId: 
 
 /** The endpoint's oldest open deliveries, in seq order, locked: only these may be sent next. */
 export async function oldestOpen(db: Queryable, tenantId: string, webhookId: string, limit: number) {
-  const { rows } = await db.query<DeliveryRow & { now: Date }>(
-    `select ${DELIVERY_COLUMNS}, clock_timestamp() as now from webhook_deliveries
+  const { rows } = await db.query<
+    Pick<DeliveryRow, 'delivery_id' | 'event_id' | 'event_seq' | 'event_type' | 'status' | 'attempts'> & {
+      wait_ms: number;
+    }
+  >(
+    // Only what a claim needs (a batch is hundreds of rows); how long each still waits, from here.
+    `select delivery_id, event_id, event_seq, event_type, status, attempts,
+       case when status = 'pending'
+         then greatest(0, ceil(extract(epoch from next_attempt_at - clock_timestamp()) * 1000))::integer
+         else 0 end as wait_ms
+     from webhook_deliveries
      where tenant_id = $1 and webhook_id = $2 and status in ('pending', 'delivering')
      order by event_seq limit $3 for update`,
     [tenantId, webhookId, limit],
@@ -168,36 +177,95 @@ export async function markDelivering(db: Queryable, tenantId: string, deliveryId
   );
 }
 
-/** Claimed deliveries not sent (one before them failed) wait again, as they were. */
+/**
+ * Claimed deliveries not sent (one before them failed, or the batch ran out of time) wait again,
+ * as they were: a round of retries not yet attempted has not started.
+ */
 export async function unclaim(db: Queryable, tenantId: string, deliveryIds: string[]) {
   if (deliveryIds.length === 0) return;
   await db.query(
-    `update webhook_deliveries set status = 'pending', updated_at = clock_timestamp()
+    `update webhook_deliveries set status = 'pending',
+       retry_started_at = case when round_attempts = 0 then null else retry_started_at end,
+       updated_at = clock_timestamp()
      where tenant_id = $1 and delivery_id = any($2) and status = 'delivering'`,
     [tenantId, deliveryIds],
   );
 }
 
-export async function insertAttempt(
+/** The endpoint's deliveries with these ids, locked in seq order (the order claims lock them in). */
+export async function lockDeliveries(
   db: Queryable,
   tenantId: string,
-  deliveryId: string,
-  a: {
-    attempt: number;
-    started_at: Date;
-    succeeded: boolean;
-    response_status: number | null;
-    latency_ms: number;
-    error: string | null;
-  },
+  webhookId: string,
+  deliveryIds: string[],
 ) {
-  const res = await db.query(
+  const { rows } = await db.query<
+    Pick<
+      DeliveryRow,
+      'delivery_id' | 'event_seq' | 'status' | 'attempts' | 'round_attempts' | 'retry_started_at'
+    >
+  >(
+    `select delivery_id, event_seq, status, attempts, round_attempts, retry_started_at from webhook_deliveries
+     where tenant_id = $1 and webhook_id = $2 and delivery_id = any($3)
+     order by event_seq for update`,
+    [tenantId, webhookId, deliveryIds],
+  );
+  return rows;
+}
+
+export type NewAttempt = {
+  delivery_id: string;
+  attempt: number;
+  started_at: Date;
+  succeeded: boolean;
+  response_status: number | null;
+  latency_ms: number;
+  error: string | null;
+};
+
+/** The delivery log of a batch of attempts, in one statement. */
+export async function insertAttempts(db: Queryable, tenantId: string, attempts: readonly NewAttempt[]) {
+  if (attempts.length === 0) return;
+  await db.query(
     `insert into webhook_attempts (tenant_id, delivery_id, attempt, started_at, succeeded, response_status,
        latency_ms, error)
-     values ($1, $2, $3, $4, $5, $6, $7, $8) on conflict do nothing`,
-    [tenantId, deliveryId, a.attempt, a.started_at, a.succeeded, a.response_status, a.latency_ms, a.error],
+     select $1, a.delivery_id, a.attempt, a.started_at, a.succeeded, a.response_status, a.latency_ms, a.error
+     from unnest($2::text[], $3::int[], $4::timestamptz[], $5::boolean[], $6::int[], $7::int[], $8::text[])
+       as a(delivery_id, attempt, started_at, succeeded, response_status, latency_ms, error)
+     on conflict do nothing`,
+    [
+      tenantId,
+      attempts.map((a) => a.delivery_id),
+      attempts.map((a) => a.attempt),
+      attempts.map((a) => a.started_at),
+      attempts.map((a) => a.succeeded),
+      attempts.map((a) => a.response_status),
+      attempts.map((a) => a.latency_ms),
+      attempts.map((a) => a.error),
+    ],
   );
-  return (res.rowCount ?? 0) > 0;
+}
+
+/** Marks a batch of successful attempts onto their deliveries, in one statement. */
+export async function finishSucceeded(db: Queryable, tenantId: string, attempts: readonly NewAttempt[]) {
+  if (attempts.length === 0) return;
+  await db.query(
+    `update webhook_deliveries d set status = 'succeeded', attempts = greatest(d.attempts, a.attempt),
+       round_attempts = d.round_attempts + 1, last_attempt_at = a.started_at,
+       response_status = a.response_status, latency_ms = a.latency_ms, last_error = null,
+       completed_at = clock_timestamp(), updated_at = clock_timestamp()
+     from unnest($2::text[], $3::int[], $4::timestamptz[], $5::int[], $6::int[])
+       as a(delivery_id, attempt, started_at, response_status, latency_ms)
+     where d.tenant_id = $1 and d.delivery_id = a.delivery_id`,
+    [
+      tenantId,
+      attempts.map((a) => a.delivery_id),
+      attempts.map((a) => a.attempt),
+      attempts.map((a) => a.started_at),
+      attempts.map((a) => a.response_status),
+      attempts.map((a) => a.latency_ms),
+    ],
+  );
 }
 
 /** Writes the outcome of attempt `attempt` onto the delivery. */

@@ -4,12 +4,13 @@ import { type Pool, type PoolClient, withTransaction } from '../../db/pool.ts';
 import { newId } from '../../lib/ids.ts';
 import type { Metrics } from '../../system/metrics.ts';
 import type { ConsumedEvent } from '../events/consumer.ts';
+import type { Event } from '../events/schema.ts';
 import { listEvents } from '../events/store.ts';
 import * as deliveries from './delivery-store.ts';
 import { afterFailure, type DeliveryPolicy, matchesEventTypes, shouldDisable } from './policy.ts';
-import { type SendResult, sendWebhook } from './sender.ts';
+import { checkTarget, postWebhook, type SendResult } from './sender.ts';
 import { setEnabled, urlPolicy } from './service.ts';
-import { payloadOf, signedRequest } from './signing.ts';
+import { payloadOf, signer } from './signing.ts';
 import * as store from './store.ts';
 
 /**
@@ -28,7 +29,8 @@ export type DrainRequest = { tenant_id: string; webhook_id: string; seq: number 
 /**
  * The consumer's work, in its transaction: one pending delivery per (enabled endpoint, matching
  * event) — an endpoint receives the events that happened after it was created; older ones through
- * replay — and the endpoints whose drain should run, each with the highest seq that asks for it.
+ * replay — and the endpoints whose drain should start (it was closed), each with the highest seq
+ * that asks for it.
  */
 export async function createDeliveries(events: readonly ConsumedEvent[], tx: PoolClient) {
   const tenants = [...new Set(events.map((e) => e.tenant_id))];
@@ -66,15 +68,23 @@ export async function createDeliveries(events: readonly ConsumedEvent[], tx: Poo
   await store.lockEndpoints(tx, [...rows, ...woken]);
   for (const d of await deliveries.insertDeliveries(tx, rows)) ask(d.tenant_id, d.webhook_id, d.event_seq);
   for (const w of woken) ask(w.tenant_id, w.webhook_id, w.seq);
-  const wanted: DrainRequest[] = [];
-  for (const d of drains.values()) {
-    if (await store.requestDrain(tx, d.tenant_id, d.webhook_id, d.seq)) wanted.push(d);
-  }
-  return wanted;
+  // A drain still open sees these deliveries before it closes (claimDue): only closed ones start.
+  const start = new Set(
+    (await store.requestDrains(tx, [...drains.values()]))
+      .filter((e) => !e.was_open)
+      .map((e) => `${e.tenant_id}\u0000${e.webhook_id}`),
+  );
+  return [...drains].filter(([key]) => start.has(key)).map(([, d]) => d);
 }
 
 /** One delivery a drain sends now, with the number of the attempt. */
-export type SendClaim = { delivery_id: string; event_id: string; event_seq: number; attempt: number };
+export type SendClaim = {
+  delivery_id: string;
+  event_id: string;
+  event_seq: number;
+  event_type: string;
+  attempt: number;
+};
 
 export type Claim =
   /** The oldest open deliveries, in seq order, all due now. */
@@ -89,73 +99,88 @@ export type Claim =
 /**
  * Takes the endpoint's oldest open deliveries that are due, up to `max`, in seq order: a delivery
  * waiting for its retry ends the run of them, so none ever overtakes an earlier one for the same
- * endpoint (per-endpoint order by seq).
+ * endpoint (per-endpoint order by seq). With nothing to do the drain closes (`drain_open`), under
+ * the endpoint's lock: a consumer creating deliveries for it at that moment holds that lock until
+ * it commits, so either its deliveries are seen here, or it finds the drain closed and starts one.
  */
 export function claimDue(pool: Pool, tenantId: string, webhookId: string, triggerSeq: number, max: number) {
   return withTransaction(pool, async (tx): Promise<Claim> => {
     const ep = await store.endpointState(tx, tenantId, webhookId, false);
-    if (!ep?.enabled) return { kind: 'idle' };
-    if (ep.drain_requested_seq < triggerSeq) return { kind: 'not_ready' };
-    const open = await deliveries.oldestOpen(tx, tenantId, webhookId, max);
-    const head = open[0];
-    if (!head) return { kind: 'idle' };
-    const waitOf = (d: (typeof open)[number]) =>
-      d.status === 'pending' ? d.next_attempt_at.getTime() - d.now.getTime() : 0;
-    if (waitOf(head) > 0) return { kind: 'wait', wait_ms: waitOf(head) };
-    const firstWaiting = open.findIndex((d) => waitOf(d) > 0);
-    const due = firstWaiting === -1 ? open : open.slice(0, firstWaiting);
-    await deliveries.markDelivering(
-      tx,
-      tenantId,
-      due.map((d) => d.delivery_id),
-    );
-    return {
-      kind: 'send',
-      deliveries: due.map((d) => ({
-        delivery_id: d.delivery_id,
-        event_id: d.event_id,
-        event_seq: d.event_seq,
-        attempt: d.attempts + 1,
-      })),
-    };
+    if (ep?.enabled && ep.drain_requested_seq < triggerSeq) return { kind: 'not_ready' };
+    const found = ep?.enabled && (await claimIn(tx, tenantId, webhookId, max));
+    if (found) return found;
+    const locked = await store.endpointState(tx, tenantId, webhookId, true);
+    if (!locked) return { kind: 'idle' };
+    // A statement after the lock sees what the consumer that held it committed.
+    const late = locked.enabled && (await claimIn(tx, tenantId, webhookId, max));
+    if (late) return late;
+    await store.closeDrain(tx, tenantId, webhookId);
+    return { kind: 'idle' };
   });
+}
+
+async function claimIn(tx: PoolClient, tenantId: string, webhookId: string, max: number) {
+  const open = await deliveries.oldestOpen(tx, tenantId, webhookId, max);
+  const head = open[0];
+  if (!head) return undefined;
+  if (head.wait_ms > 0) return { kind: 'wait' as const, wait_ms: head.wait_ms };
+  const firstWaiting = open.findIndex((d) => d.wait_ms > 0);
+  const due = firstWaiting === -1 ? open : open.slice(0, firstWaiting);
+  await deliveries.markDelivering(
+    tx,
+    tenantId,
+    due.map((d) => d.delivery_id),
+  );
+  return {
+    kind: 'send' as const,
+    deliveries: due.map((d) => ({
+      delivery_id: d.delivery_id,
+      event_id: d.event_id,
+      event_seq: d.event_seq,
+      event_type: d.event_type,
+      attempt: d.attempts + 1,
+    })),
+  };
 }
 
 export type AttemptResult = SendResult & { started_at: string };
 
-/** One attempt. Never throws: whatever goes wrong is the attempt's result. */
-export async function sendDelivery(
-  pool: Pool,
-  config: Config,
-  policy: DeliveryPolicy,
-  tenantId: string,
-  webhookId: string,
-  claim: SendClaim,
-): Promise<AttemptResult> {
-  const at = new Date();
-  const failed = (error: string): AttemptResult => ({
-    ok: false,
-    response_status: null,
-    latency_ms: 0,
-    error,
-    started_at: at.toISOString(),
-  });
-  try {
-    const info = await store.sendingInfo(pool, tenantId, webhookId);
-    if (!info) return failed('the webhook was deleted');
-    const [event] = await listEvents(pool, tenantId, claim.event_seq - 1, undefined, 1);
-    if (!event || event.event_id !== claim.event_id) return failed('the event is no longer in the log');
-    const request = signedRequest(event.event_id, payloadOf(event), info.secrets, at);
-    const r = await sendWebhook(info.url, request, urlPolicy(config, info.allow_private), policy.timeout_ms);
-    return { ...r, started_at: at.toISOString() };
-  } catch (err) {
-    return failed(`could not send: ${(err as Error).message}`);
+/**
+ * How long one batch keeps sending: bounds what a crash makes us send again and how long
+ * attempts go unrecorded, whatever the endpoint's speed.
+ */
+const SEND_BATCH_MS_MAX = 5000;
+
+/** Seqs one read of the event log may span when fetching a batch's events. */
+const EVENT_READ_SPAN_MAX = 1000;
+
+/**
+ * The events of these claims, by seq, read in a few range reads of the log rather than one per
+ * delivery (a batch is mostly consecutive seqs).
+ */
+async function eventsOf(pool: Pool, tenantId: string, claims: readonly SendClaim[]) {
+  const bySeq = new Map<number, Event>();
+  const seqs = [...new Set(claims.map((c) => c.event_seq))].sort((a, b) => a - b);
+  // A claim recorded by an older drain may lack its type: then the range is read whole.
+  const types = claims.every((c) => typeof c.event_type === 'string')
+    ? { exact: [...new Set(claims.map((c) => c.event_type))], prefixes: [] }
+    : undefined;
+  for (let i = 0; i < seqs.length; ) {
+    const from = seqs[i]!;
+    let j = i;
+    while (j + 1 < seqs.length && seqs[j + 1]! - from < EVENT_READ_SPAN_MAX) j++;
+    const to = seqs[j]!;
+    for (const e of await listEvents(pool, tenantId, from - 1, types, to - from + 1)) bySeq.set(e.seq, e);
+    i = j + 1;
   }
+  return bySeq;
 }
 
 /**
- * Sends claimed deliveries one after the other, in seq order, stopping at the first that fails:
- * the ones after it wait for it, so they are not sent before it.
+ * Sends claimed deliveries one after the other, in seq order, stopping at the first that fails
+ * (the ones after it wait for it, so they are not sent before it) or after SEND_BATCH_MS_MAX.
+ * The endpoint (URL, secrets, the URL rule) and the batch's events are read once for the batch.
+ * Never throws: whatever goes wrong is the attempt's result.
  */
 export async function sendDue(
   pool: Pool,
@@ -165,24 +190,87 @@ export async function sendDue(
   webhookId: string,
   claims: readonly SendClaim[],
 ): Promise<AttemptResult[]> {
+  const failed = (error: string, at = new Date()): AttemptResult => ({
+    ok: false,
+    response_status: null,
+    latency_ms: 0,
+    error,
+    started_at: at.toISOString(),
+  });
+  if (claims.length === 0) return [];
+  let prepared: Awaited<ReturnType<typeof prepareBatch>>;
+  try {
+    prepared = await prepareBatch(pool, config, policy, tenantId, webhookId, claims);
+  } catch (err) {
+    return [failed(`could not send: ${(err as Error).message}`)];
+  }
+  if (!prepared.ok) return [prepared.result];
+  const { url, urlRule, events, sign } = prepared;
   const results: AttemptResult[] = [];
+  const stopAt = performance.now() + SEND_BATCH_MS_MAX;
   for (const claim of claims) {
-    const result = await sendDelivery(pool, config, policy, tenantId, webhookId, claim);
+    // A slow endpoint ends its batch early; the claims not sent go back to pending, unchanged.
+    if (results.length > 0 && performance.now() > stopAt) break;
+    const at = new Date();
+    let result: AttemptResult;
+    try {
+      const event = events.get(claim.event_seq);
+      if (!event || event.event_id !== claim.event_id)
+        result = failed('the event is no longer in the log', at);
+      else {
+        const request = sign(event.event_id, payloadOf(event), at);
+        result = {
+          ...(await postWebhook(url, request, urlRule, policy.timeout_ms)),
+          started_at: at.toISOString(),
+        };
+      }
+    } catch (err) {
+      result = failed(`could not send: ${(err as Error).message}`, at);
+    }
     results.push(result);
     if (!result.ok) break;
   }
   return results;
 }
 
+/** What every attempt of a batch shares: the endpoint, its URL checked by the rule, the events. */
+async function prepareBatch(
+  pool: Pool,
+  config: Config,
+  policy: DeliveryPolicy,
+  tenantId: string,
+  webhookId: string,
+  claims: readonly SendClaim[],
+) {
+  const started = new Date().toISOString();
+  const info = await store.sendingInfo(pool, tenantId, webhookId);
+  if (!info) {
+    const result = { ok: false, response_status: null, latency_ms: 0, error: 'the webhook was deleted' };
+    return { ok: false as const, result: { ...result, started_at: started } };
+  }
+  const urlRule = urlPolicy(config, info.allow_private);
+  const target = await checkTarget(info.url, urlRule, policy.timeout_ms);
+  if (!target.ok) return { ok: false as const, result: { ...target.refused, started_at: started } };
+  return {
+    ok: true as const,
+    url: target.url,
+    urlRule,
+    events: await eventsOf(pool, tenantId, claims),
+    sign: signer(info.secrets),
+  };
+}
+
 export type Recorded = 'succeeded' | 'retrying' | 'failed' | 'cancelled' | 'already_recorded' | 'gone';
 
 /**
  * Records the attempts made (`results[i]` for `claims[i]`) in one transaction, and puts the claims
- * not sent (after a failure) back to pending. Each attempt goes to the log and its outcome onto the
- * delivery: succeeded, pending again with the next attempt's time, failed once its retry window is
- * over, or cancelled when the endpoint was disabled meanwhile. A delivery given up on an endpoint
- * that has delivered nothing for `disable_after_ms` disables it, with the reason and a
- * `webhook.disabled` event. Idempotent: an attempt already recorded is not recorded again.
+ * not sent (after a failure, or when the batch ran out of time) back to pending. Every attempt goes to the log (one insert for the
+ * batch) and its outcome onto the delivery: the successes in one update; a failure (at most one,
+ * the last: sending stops there) pending again with the next attempt's time, failed once its
+ * retry window is over, or cancelled when the endpoint was disabled meanwhile. A delivery given
+ * up on an endpoint that has delivered nothing for `disable_after_ms` disables it, with the
+ * reason and a `webhook.disabled` event. Idempotent: an attempt already recorded is not recorded
+ * again.
  */
 export function recordAttempts(
   pool: Pool,
@@ -195,86 +283,111 @@ export function recordAttempts(
   random = Math.random(),
 ) {
   return withTransaction(pool, async (tx): Promise<Recorded[]> => {
-    const outcomes: Recorded[] = [];
-    for (const [i, result] of results.entries()) {
-      outcomes.push(await recordIn(tx, metrics, policy, tenantId, webhookId, claims[i]!, result, random));
-    }
+    const outcomes = await recordIn(tx, policy, tenantId, webhookId, claims, results, random);
     await deliveries.unclaim(
       tx,
       tenantId,
       claims.slice(results.length).map((c) => c.delivery_id),
     );
+    const counter = deliveryCounter(metrics);
+    for (const outcome of new Set(outcomes)) {
+      counter.inc({ outcome }, outcomes.filter((o) => o === outcome).length);
+    }
     return outcomes;
   });
 }
 
 async function recordIn(
   tx: PoolClient,
-  metrics: Metrics,
   policy: DeliveryPolicy,
   tenantId: string,
   webhookId: string,
-  claim: SendClaim,
-  result: AttemptResult,
+  claims: readonly SendClaim[],
+  results: readonly AttemptResult[],
   random: number,
-): Promise<Recorded> {
-  const ep = await store.endpointState(tx, tenantId, webhookId, true);
-  const d = ep && (await deliveries.findDelivery(tx, tenantId, webhookId, claim.delivery_id, true));
-  if (!ep || !d) return 'gone';
-  if (d.attempts >= claim.attempt) return 'already_recorded';
-  const started = new Date(result.started_at);
-  await deliveries.insertAttempt(tx, tenantId, d.delivery_id, {
-    attempt: claim.attempt,
-    started_at: started,
-    succeeded: result.ok,
-    response_status: result.response_status,
-    latency_ms: result.latency_ms,
-    error: result.error,
-  });
-  const finish = (status: deliveries.DeliveryRow['status'], retry_in_ms: number | null = null) =>
-    deliveries.finishAttempt(tx, tenantId, d.delivery_id, {
-      attempt: claim.attempt,
-      status,
-      started_at: started,
-      response_status: result.response_status,
-      latency_ms: result.latency_ms,
-      error: result.error,
-      retry_in_ms,
-    });
-  let outcome: Recorded;
-  if (result.ok) {
-    await finish('succeeded');
-    await store.markEndpointSucceeded(tx, tenantId, webhookId);
-    outcome = 'succeeded';
-  } else {
-    const next = afterFailure(
-      policy,
-      {
-        attempt_in_round: d.round_attempts + 1,
-        round_started_ms: (d.retry_started_at ?? started).getTime(),
-        now_ms: ep.now.getTime(),
-        endpoint_enabled: ep.enabled && d.status === 'delivering',
-      },
-      random,
-    );
-    await finish(next.status, next.status === 'pending' ? next.retry_in_ms : null);
-    outcome = next.status === 'pending' ? 'retrying' : next.status;
-    if (ep.enabled) {
-      // The streak starts with the round's first attempt, the clock the retry window runs on.
-      const failingSince = ep.failing_since ?? d.retry_started_at ?? started;
-      await store.markEndpointFailing(tx, tenantId, webhookId, failingSince);
-      if (next.status === 'failed' && shouldDisable(policy, failingSince.getTime(), ep.now.getTime())) {
-        const hours = Math.round(((ep.now.getTime() - failingSince.getTime()) / 3_600_000) * 10) / 10;
-        const reason =
-          `Nothing delivered for ${hours} h: delivery ${d.delivery_id} (event ${d.event_seq}) was given up after ` +
-          `${d.round_attempts + 1} attempts (last: ${result.error}). Fix the endpoint, enable it, then replay ` +
-          `from seq ${d.event_seq - 1}.`;
-        await setEnabled(tx, tenantId, SYSTEM, webhookId, false, reason);
-      }
+): Promise<Recorded[]> {
+  const sent = claims.slice(0, results.length);
+  // Endpoint first, then its deliveries: the order claims and API changes take them in. Only a
+  // failure needs the endpoint locked (its streak, disabling); a batch of successes does not
+  // wait behind the consumer, which holds its endpoints while it creates deliveries.
+  const ep = results.every((r) => r.ok)
+    ? undefined
+    : await store.endpointState(tx, tenantId, webhookId, true);
+  if (!ep && results.some((r) => !r.ok)) return sent.map(() => 'gone');
+  const rows = await deliveries.lockDeliveries(
+    tx,
+    tenantId,
+    webhookId,
+    sent.map((c) => c.delivery_id),
+  );
+  const byId = new Map(rows.map((d) => [d.delivery_id, d]));
+  const outcomes: Recorded[] = [];
+  const attempts: deliveries.NewAttempt[] = [];
+  let failure: { d: (typeof rows)[number]; attempt: deliveries.NewAttempt; index: number } | undefined;
+  for (const [i, claim] of sent.entries()) {
+    const d = byId.get(claim.delivery_id);
+    const result = results[i]!;
+    if (!d) outcomes.push('gone');
+    else if (d.attempts >= claim.attempt) outcomes.push('already_recorded');
+    else {
+      const attempt = {
+        delivery_id: d.delivery_id,
+        attempt: claim.attempt,
+        started_at: new Date(result.started_at),
+        succeeded: result.ok,
+        response_status: result.response_status,
+        latency_ms: result.latency_ms,
+        error: result.error,
+      };
+      attempts.push(attempt);
+      outcomes.push(result.ok ? 'succeeded' : 'retrying');
+      if (!result.ok) failure = { d, attempt, index: i };
     }
   }
-  deliveryCounter(metrics).inc({ outcome });
-  return outcome;
+  await deliveries.insertAttempts(tx, tenantId, attempts);
+  const succeeded = attempts.filter((a) => a.succeeded);
+  if (succeeded.length > 0) {
+    await deliveries.finishSucceeded(tx, tenantId, succeeded);
+    await store.markEndpointSucceeded(tx, tenantId, webhookId);
+  }
+  if (!failure || !ep) return outcomes;
+  const { d, attempt } = failure;
+  const next = afterFailure(
+    policy,
+    {
+      attempt_in_round: d.round_attempts + 1,
+      round_started_ms: (d.retry_started_at ?? attempt.started_at).getTime(),
+      now_ms: ep.now.getTime(),
+      endpoint_enabled: ep.enabled && d.status === 'delivering',
+    },
+    random,
+  );
+  await deliveries.finishAttempt(tx, tenantId, d.delivery_id, {
+    attempt: attempt.attempt,
+    status: next.status,
+    started_at: attempt.started_at,
+    response_status: attempt.response_status,
+    latency_ms: attempt.latency_ms,
+    error: attempt.error,
+    retry_in_ms: next.status === 'pending' ? next.retry_in_ms : null,
+  });
+  outcomes[failure.index] = next.status === 'pending' ? 'retrying' : next.status;
+  if (ep.enabled) {
+    // The streak starts with the round's first attempt, the clock the retry window runs on; a
+    // success earlier in this batch ended the previous streak.
+    const failingSince =
+      (succeeded.length > 0 ? null : ep.failing_since) ?? d.retry_started_at ?? attempt.started_at;
+    await store.markEndpointFailing(tx, tenantId, webhookId, failingSince);
+    if (next.status === 'failed' && shouldDisable(policy, failingSince.getTime(), ep.now.getTime())) {
+      const hours = Math.round(((ep.now.getTime() - failingSince.getTime()) / 3_600_000) * 10) / 10;
+      const reason =
+        `Nothing delivered for ${hours} h: delivery ${d.delivery_id} (event ${d.event_seq}) was given up after ` +
+        `${d.round_attempts + 1} attempts (last: ${attempt.error}). Fix the endpoint, enable it, then replay ` +
+        `from seq ${d.event_seq - 1}.`;
+      await setEnabled(tx, tenantId, SYSTEM, webhookId, false, reason);
+    }
+  }
+  return outcomes;
 }
 
 export const stalledEndpoints = deliveries.stalledEndpoints;

@@ -37,10 +37,21 @@ export async function sendWebhook(
   policy: UrlPolicy,
   timeout_ms: number,
 ): Promise<SendResult> {
+  const target = await checkTarget(rawUrl, policy, timeout_ms);
+  return target.ok ? postWebhook(target.url, request, policy, timeout_ms) : target.refused;
+}
+
+/**
+ * The URL rule, with the name resolved: before every attempt, or once before a batch of attempts
+ * to one endpoint (each connection's own lookup checks again). getaddrinfo has no time limit of
+ * its own, so the attempt's bounds the lookup too.
+ */
+export async function checkTarget(
+  rawUrl: string,
+  policy: UrlPolicy,
+  timeout_ms: number,
+): Promise<{ ok: true; url: URL } | { ok: false; refused: SendResult }> {
   const started = performance.now();
-  const elapsed = () => Math.round(performance.now() - started);
-  // Checked again before every attempt: the rule or the name's addresses may have changed.
-  // getaddrinfo has no time limit of its own, so the attempt's bounds the lookup too.
   let timer: NodeJS.Timeout | undefined;
   const verdict = await Promise.race([
     checkWebhookUrl(rawUrl, policy),
@@ -56,17 +67,41 @@ export async function sendWebhook(
       );
     }),
   ]).finally(() => clearTimeout(timer));
-  if (!verdict.ok) {
-    return { ok: false, response_status: null, latency_ms: elapsed(), error: clip(`url ${verdict.message}`) };
-  }
-  const url = verdict.url;
+  if (verdict.ok) return { ok: true, url: verdict.url };
+  return {
+    ok: false,
+    refused: {
+      ok: false,
+      response_status: null,
+      latency_ms: Math.round(performance.now() - started),
+      error: clip(`url ${verdict.message}`),
+    },
+  };
+}
+
+/** The POST itself, to a URL `checkTarget` accepted. */
+export function postWebhook(
+  url: URL,
+  request: SignedRequest,
+  policy: UrlPolicy,
+  timeout_ms: number,
+): Promise<SendResult> {
+  const started = performance.now();
+  const elapsed = () => Math.round(performance.now() - started);
   const protocol = url.protocol as 'http:' | 'https:';
   const lib = protocol === 'https:' ? https : http;
   return new Promise<SendResult>((resolve) => {
     let settled = false;
+    // One timer, cleared with the answer (AbortSignal.timeout's would outlive it by timeout_ms).
+    const timer = setTimeout(() => {
+      const err = new Error(`no answer within ${timeout_ms} ms`);
+      err.name = 'TimeoutError';
+      req.destroy(err);
+    }, timeout_ms);
     const finish = (r: Omit<SendResult, 'latency_ms'>) => {
       if (settled) return;
       settled = true;
+      clearTimeout(timer);
       resolve({ ...r, latency_ms: elapsed() });
     };
     const req = lib.request(
@@ -76,7 +111,6 @@ export async function sendWebhook(
         headers: { ...request.headers, 'content-length': String(Buffer.byteLength(request.body)) },
         agent: AGENTS[policy.allow_private ? 'open' : 'strict'][protocol],
         lookup: guardedLookup(policy, defaultPort(url)) as never,
-        signal: AbortSignal.timeout(timeout_ms),
       },
       (res) => {
         const status = res.statusCode ?? 0;

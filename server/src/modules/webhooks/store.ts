@@ -222,7 +222,6 @@ export async function enabledEndpoints(db: Queryable, tenantIds: string[]) {
   return rows;
 }
 
-/** Raises the seq a drain was asked for; false when the endpoint is gone or disabled. */
 /** Locks endpoints in one fixed order (tenant, webhook id), for a batch touching several. */
 export async function lockEndpoints(
   db: Queryable,
@@ -237,13 +236,35 @@ export async function lockEndpoints(
   );
 }
 
-export async function requestDrain(db: Queryable, tenantId: string, webhookId: string, seq: number) {
-  const res = await db.query(
-    `update webhook_endpoints set drain_requested_seq = greatest(drain_requested_seq, $3)
-     where tenant_id = $1 and webhook_id = $2 and enabled`,
-    [tenantId, webhookId, seq],
+/**
+ * Raises the seq each endpoint's drain was asked for and marks its drain open, in one statement;
+ * returns the endpoints that took it (the others are gone or disabled) and whether their drain
+ * was open already. The endpoints are locked by the caller (lockEndpoints), so `o` is the row as
+ * it was before this update.
+ */
+export async function requestDrains(
+  db: Queryable,
+  asks: readonly { tenant_id: string; webhook_id: string; seq: number }[],
+) {
+  if (asks.length === 0) return [];
+  const { rows } = await db.query<{ tenant_id: string; webhook_id: string; was_open: boolean }>(
+    `update webhook_endpoints w set drain_requested_seq = greatest(w.drain_requested_seq, a.seq),
+       drain_open = true
+     from unnest($1::text[], $2::text[], $3::bigint[]) as a(tenant_id, webhook_id, seq), webhook_endpoints o
+     where w.tenant_id = a.tenant_id and w.webhook_id = a.webhook_id and w.enabled
+       and o.tenant_id = w.tenant_id and o.webhook_id = w.webhook_id
+     returning w.tenant_id, w.webhook_id, o.drain_open as was_open`,
+    [asks.map((a) => a.tenant_id), asks.map((a) => a.webhook_id), asks.map((a) => a.seq)],
   );
-  return (res.rowCount ?? 0) > 0;
+  return rows;
+}
+
+/** The endpoint's drain ends: the next delivery created for it starts one. */
+export async function closeDrain(db: Queryable, tenantId: string, webhookId: string) {
+  await db.query(
+    'update webhook_endpoints set drain_open = false where tenant_id = $1 and webhook_id = $2 and drain_open',
+    [tenantId, webhookId],
+  );
 }
 
 /** The endpoint's state as a drain sees it, locked so recording an attempt is serialised. */
@@ -261,11 +282,20 @@ export async function endpointState(db: Queryable, tenantId: string, webhookId: 
   return rows[0];
 }
 
+const LAST_SUCCESS_RESOLUTION_MS = 1000;
+
+/**
+ * Ends a failure streak and notes the success. While an endpoint keeps succeeding its row is
+ * written at most every LAST_SUCCESS_RESOLUTION_MS: a row this update skips is not locked, so a
+ * drain recording successes does not queue behind the consumer holding the endpoint.
+ */
 export async function markEndpointSucceeded(db: Queryable, tenantId: string, webhookId: string) {
   await db.query(
     `update webhook_endpoints set failing_since = null, last_success_at = clock_timestamp()
-     where tenant_id = $1 and webhook_id = $2`,
-    [tenantId, webhookId],
+     where tenant_id = $1 and webhook_id = $2
+       and (failing_since is not null or last_success_at is null
+         or last_success_at < clock_timestamp() - make_interval(secs => $3::integer / 1000.0))`,
+    [tenantId, webhookId, LAST_SUCCESS_RESOLUTION_MS],
   );
 }
 

@@ -10,9 +10,10 @@ import { networkInterfaces } from 'node:os';
  * `allow_private_webhook_urls` setting is on. This server itself (its port on a local address or
  * on its configured host) is refused always: a delivery to ourselves could only loop.
  *
- * The rule runs when an endpoint is created or changed, before each delivery, and once more
- * inside the connection's own lookup (`guardedLookup`), so a name that resolved to a public
- * address at creation and to an internal one later (DNS rebinding) is refused at send time.
+ * The rule runs when an endpoint is created or changed, before each batch of deliveries (a drain
+ * sends up to a few seconds' worth), and once more inside each new connection's own lookup
+ * (`guardedLookup`), so a name that resolved to a public address at creation and to an internal
+ * one later (DNS rebinding) is refused at send time.
  */
 
 export type UrlPolicy = {

@@ -19,8 +19,9 @@ import { deliveryPolicy } from './policy.ts';
  * transaction that moves its cursor, creates one delivery per (enabled endpoint, matching event)
  * — exactly once, keyed by (endpoint, seq) — and starts `orderly.webhook-drain` for each endpoint
  * it gave work to. A drain sends that endpoint's due deliveries in batches, oldest seq first and
- * one after the other within a batch, stopping at a failure and sleeping durably until its retry; drains run on one queue partitioned by endpoint, one at a
- * time per endpoint, so a slow or failing endpoint holds back only itself. Redelivery, replay
+ * one after the other within a batch, stopping at a failure and sleeping durably until its
+ * retry; drains run on one queue partitioned by endpoint, one at a time per endpoint and the
+ * endpoints in parallel, so a slow or failing endpoint holds back only itself. Redelivery, replay
  * and re-enabling publish an event that wakes the drain the same way, so API processes never
  * start workflows. `orderly.webhook-sweep` restarts, every minute, any endpoint whose oldest
  * delivery is overdue with nothing sending it.
@@ -31,13 +32,18 @@ export const WEBHOOK_CONSUMER = 'webhooks';
 /** Claims one drain run makes before handing over to a successor (bounds its recorded history). */
 const CLAIMS_PER_RUN_MAX = 500;
 /**
- * Deliveries one claim takes: each batch costs three recorded steps rather than three per
- * delivery. A crash between sending and recording sends the batch again (same webhook-ids).
+ * Deliveries one claim takes: each batch costs three recorded steps and three transactions
+ * rather than three per delivery. A crash between sending and recording sends the batch again
+ * (same webhook-ids).
  */
-const BATCH_MAX = 50;
-/** A drain waits this long, at most, for the consumer transaction that started it to commit. */
-const NOT_READY_POLL_MS = 250;
-const NOT_READY_POLLS_MAX = 240;
+const BATCH_MAX = 500;
+/**
+ * A drain waits, at most NOT_READY_WAIT_MS in all, for the consumer transaction that started it
+ * to commit, looking again after 25 ms, then twice as long each time up to a second.
+ */
+const NOT_READY_POLL_MS_MIN = 25;
+const NOT_READY_POLL_MS_MAX = 1000;
+const NOT_READY_WAIT_MS = 60_000;
 /**
  * Waits for a retry are slept in slices so a drain notices within this long that its endpoint
  * was disabled, re-enabled and replayed meanwhile (the new drain queues behind this one).
@@ -61,6 +67,7 @@ export const webhookDrain = DBOS.registerWorkflow(
     metrics.workflows.inc({ workflow: 'webhook-drain', outcome: 'started' });
     try {
       let polls = 0;
+      let waited_ms = 0;
       let last: string | undefined;
       for (let i = 0; i < CLAIMS_PER_RUN_MAX; i++) {
         const claim: Claim = await DBOS.runStep(
@@ -69,8 +76,10 @@ export const webhookDrain = DBOS.registerWorkflow(
         );
         if (claim.kind === 'idle') break;
         if (claim.kind === 'not_ready') {
-          if (++polls > NOT_READY_POLLS_MAX) break;
-          await DBOS.sleep(NOT_READY_POLL_MS);
+          const poll_ms = Math.min(NOT_READY_POLL_MS_MIN * 2 ** polls++, NOT_READY_POLL_MS_MAX);
+          waited_ms += poll_ms;
+          if (waited_ms > NOT_READY_WAIT_MS) break;
+          await DBOS.sleep(poll_ms);
           continue;
         }
         if (claim.kind === 'wait') {
@@ -126,14 +135,13 @@ function startDrain(workflowID: string, tenantId: string, webhookId: string, tri
 
 /** The consumer's handler: deliveries for the batch, and a drain per endpoint that got work. */
 export async function onEvents(events: ConsumedEvent[], tx: PoolClient) {
-  for (const d of await createDeliveries(events, tx)) {
-    await startDrain(
-      `webhook-drain:${d.tenant_id}:${d.webhook_id}:${d.seq}`,
-      d.tenant_id,
-      d.webhook_id,
-      d.seq,
-    );
-  }
+  // Together: the consumer holds these endpoints until it commits, and the drains' records of
+  // failures wait for it.
+  await Promise.all(
+    (await createDeliveries(events, tx)).map((d) =>
+      startDrain(`webhook-drain:${d.tenant_id}:${d.webhook_id}:${d.seq}`, d.tenant_id, d.webhook_id, d.seq),
+    ),
+  );
 }
 
 /** Every minute: a drain for each endpoint whose oldest delivery nobody is sending. */
