@@ -2,7 +2,7 @@
  * npm run bench -- simulate
  *
  * The network simulator's throughput, single-threaded, in-process, no database: 100,000 generated
- * orders (`generateOrders`: destinations by ZIP-code count, Zipf SKU popularity over 500 SKUs, 1-3
+ * orders (`generateOrders`: destinations by population, Zipf SKU popularity over 500 SKUs, 1-3
  * lines, 7 days) replayed through `Simulation.add` (the real `plan()` per order, stock depletion,
  * daily load, weekly refill) on
  *

@@ -12,6 +12,8 @@
  *    (the PostgreSQL floor) and the promise's own database reads alone (the transaction the
  *    request runs in, the catalog, network snapshot, stock and policy reads), without HTTP or
  *    planning. The target: p99 ≤ 20 ms.
+ *
+ * SOURCING_PLANNER_ONLY=1 runs section 1 alone.
  */
 import { cpus } from 'node:os';
 import { performance } from 'node:perf_hooks';
@@ -121,6 +123,9 @@ console.log(
   '\n   best found so far is returned). One plan() call per order at its requested level; /v1/promise',
   '\n   calls plan() once per service level (3 with the demo carrier).\n',
 );
+
+// SOURCING_PLANNER_ONLY=1: stop here (no database needed), e.g. while working on the planner.
+if (process.env.SOURCING_PLANNER_ONLY === '1') process.exit(0);
 
 // ── 2. /v1/promise over HTTP ────────────────────────────────────────────────────────────────
 console.log(

@@ -3205,8 +3205,8 @@ export interface paths {
             cookie?: never;
         };
         /**
-         * Share of US ZIP codes reachable within 1, 2 and 3 business days by ground
-         * @description For the location set and each location alone: the fastest active ground service from any location that serves the destination, by zone, in carrier transit days (processing days and cut-offs not counted). Weighted by ZIP-code count, since the bundled data has no population.
+         * Share of the US population reachable within 1, 2 and 3 business days by ground
+         * @description For the location set and each location alone: the fastest active ground service from any location that serves the destination, by zone, in carrier transit days (processing days and cut-offs not counted). Weighted by population: the bundled GeoNames cities of at least 1,000 people, each counted in its ZIP3 and shared evenly by that ZIP3’s ZIP codes.
          */
         get: {
             parameters: {
@@ -21872,8 +21872,9 @@ export interface components {
         CoverageReport: {
             weight: {
                 /** @enum {string} */
-                name: "zip_codes";
+                name: "population";
                 description: string;
+                /** @description The whole weight: the people counted */
                 total: number;
             };
             location_ids: string[];

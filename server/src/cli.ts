@@ -82,7 +82,7 @@ program
 
 program
   .command('coverage')
-  .description('Share of US ZIP codes reachable within 1, 2 and 3 business days by ground')
+  .description('Share of the US population reachable within 1, 2 and 3 business days by ground')
   .requiredOption('--tenant <tenant_id>', 'tenant whose locations to measure', 'ten_demo')
   .option('--location-id <ids>', 'comma-separated location ids (default: every active location)')
   .action((opts: { tenant: string; locationId?: string }) =>
@@ -153,7 +153,7 @@ const simulateCommand = program
 simulateCommand
   .command('generate')
   .description(
-    'Write a deterministic orders file: destinations by ZIP-code count (not population), ' +
+    'Write a deterministic orders file: destinations by population, ' +
       'Zipf-like SKU popularity (s = 1.1), 1-3 lines per order',
   )
   .requiredOption('--orders <n>', 'number of orders', wholeNumber('--orders', 1))

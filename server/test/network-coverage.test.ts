@@ -9,6 +9,7 @@ import {
   groundCoverage,
 } from '../src/modules/network/coverage.ts';
 import type { ZoneEntry } from '../src/modules/network/geo.ts';
+import { bundledPopulationCells, zip3Population } from '../src/modules/network/population.ts';
 import { freshDatabase, testAppOn } from './support.ts';
 
 type Zone = ZoneEntry['zone'];
@@ -153,7 +154,59 @@ describe('groundCoverage (pure)', () => {
     );
   });
 
-  it('weights the bundled data by ZIP code: one cell per ZIP, no military post offices', () => {
+  it('weights ZIP3s by population: New York far above rural Montana, the total about the US', () => {
+    const people = zip3Population();
+    const total = [...people.values()].reduce((s, x) => s + x, 0);
+    // GeoNames places of 1,000 people or more: most of the US, not all of it.
+    expect(total).toBeGreaterThan(200_000_000);
+    expect(total).toBeLessThan(340_000_000);
+    // Manhattan (100), Brooklyn (112) and Chicago (606) against Billings, Montana (590).
+    for (const city of ['100', '112', '606']) {
+      expect(people.get(city)).toBeGreaterThan(1_000_000);
+      expect(people.get(city)!).toBeGreaterThan(20 * people.get('590')!);
+    }
+    expect(people.get('590')).toBeGreaterThan(0);
+    // PO-box prefixes sit on their city's point but hold no residents.
+    expect(people.get('101') ?? 0).toBeLessThan(people.get('100')! / 10);
+  });
+
+  it('spreads each ZIP3’s people evenly over its ZIP codes, and leaves out ZIP3s without any', () => {
+    const cells = bundledPopulationCells();
+    const people = zip3Population();
+    const zipsPer = new Map<string, number>();
+    for (const c of bundledZipCells()) zipsPer.set(c.zip3, (zipsPer.get(c.zip3) ?? 0) + 1);
+    const byZip3 = new Map<string, number[]>();
+    for (const c of cells) byZip3.set(c.zip3, [...(byZip3.get(c.zip3) ?? []), c.weight]);
+    expect(new Set(byZip3.keys())).toEqual(new Set(people.keys()));
+    for (const [zip3, weights] of byZip3) {
+      expect(weights.every((x) => x > 0 && Math.abs(x - weights[0]!) < 1e-9)).toBe(true);
+      expect(weights.reduce((s, x) => s + x, 0)).toBeCloseTo(people.get(zip3)!, 3);
+      expect(weights.length).toBe(zipsPer.get(zip3));
+    }
+  });
+
+  it('reports shares of the population between 0 and 1, growing with the days allowed', () => {
+    // One location in Edison NJ's ZIP3 (088), zones by distance class from it.
+    const near = ['088', '100', '112', '070', '191'];
+    const zones = Object.fromEntries(
+      [...zip3Population().keys()].map((zip3) => [zip3, near.includes(zip3) ? 1 : zip3 < '300' ? 4 : 8]),
+    );
+    const r = groundCoverage([loc('loc_nj', zones)], [GROUND], bundledPopulationCells());
+    const { within_1_day, within_2_days, within_3_days, unreachable } = r.overall;
+    for (const x of [within_1_day, within_2_days, within_3_days, unreachable]) {
+      expect(x).toBeGreaterThanOrEqual(0);
+      expect(x).toBeLessThanOrEqual(1);
+    }
+    expect(within_1_day).toBeGreaterThan(0.03); // the New York area alone is several percent
+    expect(within_2_days).toBeGreaterThan(within_1_day);
+    expect(within_3_days).toBeGreaterThanOrEqual(within_2_days);
+    expect(r.total_weight).toBeCloseTo(
+      [...zip3Population().values()].reduce((s, x) => s + x, 0),
+      0,
+    );
+  });
+
+  it('keeps one ZIP-count cell per ZIP code underneath: no military post offices', () => {
     const cells = bundledZipCells();
     expect(cells.length).toBeGreaterThan(40_000);
     expect(cells.every((c) => c.weight === 1 && c.postal_code.startsWith(c.zip3))).toBe(true);
@@ -184,11 +237,15 @@ describe('GET /v1/network/coverage on the demo tenant', () => {
     const res = await get('/v1/network/coverage');
     expect(res.status).toBe(200);
     const r = res.json;
-    expect(r.weight.name).toBe('zip_codes');
-    expect(r.weight.total).toBeGreaterThan(40_000);
+    expect(r.weight.name).toBe('population');
+    expect(r.weight.total).toBeGreaterThan(200_000_000);
     expect(r.location_ids.length).toBeGreaterThan(1);
     expect(r.by_location.map((l: { location_id: string }) => l.location_id)).toEqual(r.location_ids);
     const { within_1_day, within_2_days, within_3_days } = r.overall;
+    for (const share of Object.values(r.overall) as number[]) {
+      expect(share).toBeGreaterThanOrEqual(0);
+      expect(share).toBeLessThanOrEqual(1);
+    }
     expect(within_1_day).toBeGreaterThan(0);
     expect(within_2_days).toBeGreaterThanOrEqual(within_1_day);
     expect(within_3_days).toBeGreaterThanOrEqual(within_2_days);

@@ -348,8 +348,56 @@ describe('planner properties', () => {
         expect(pruned.shipments).toEqual(exhaustive.shipments);
         expect(pruned.lines).toEqual(exhaustive.lines);
         expect(pruned.score).toBe(exhaustive.score);
+        expect(pruned.explanation.winner).toEqual(exhaustive.explanation.winner);
+        expect(pruned.explanation.evaluated).toBeLessThanOrEqual(exhaustive.explanation.evaluated);
       }),
       { numRuns: 300 },
+    );
+  });
+
+  it('finds the exhaustive winner on larger networks too', () => {
+    // Up to 40 locations (more than one 32-bit word of the search's coverage bitsets), with
+    // drop-ship suppliers, loads and integer stock, so every pruning path is taken.
+    const big = fc.record({
+      locs: fc.array(
+        fc.record({
+          zone: fc.integer({ min: 1, max: 8 }),
+          dropship: fc.integer({ min: 0, max: 5 }).map((n) => n === 0),
+          per_order: fc.integer({ min: 0, max: 5 }),
+          stock: fc.array(fc.integer({ min: 0, max: 4 }), { minLength: SKUS.length, maxLength: SKUS.length }),
+        }),
+        { minLength: 1, maxLength: 40 },
+      ),
+      lines: fc.uniqueArray(
+        fc.record({ sku: fc.constantFrom(...SKUS), quantity: fc.integer({ min: 1, max: 6 }) }),
+        { minLength: 1, maxLength: 4, selector: (l) => l.sku },
+      ),
+      preset: fc.constantFrom(...PRESETS),
+      max_shipments: fc.integer({ min: 1, max: 3 }),
+    });
+    fc.assert(
+      fc.property(big, (g) => {
+        const locations = g.locs.map((l, i) =>
+          location(`loc_${String(i).padStart(2, '0')}`, l.zone as Zone, {
+            inventory_type: l.dropship ? 'dropship' : 'owned',
+            fulfillment_cost: { per_order: l.per_order, per_unit: 0.5, currency: 'USD' },
+          }),
+        );
+        const sellable: Record<string, Record<string, number>> = {};
+        SKUS.forEach((sku, k) => {
+          sellable[sku] = Object.fromEntries(locations.map((l, i) => [l.location_id, g.locs[i]!.stock[k]!]));
+        });
+        const policy = presetPolicy(g.preset, { max_shipments: g.max_shipments, search_budget: 1_000_000 });
+        const network = { locations, services: [ground, air('svc_air')] };
+        const o = order(g.lines.map((l) => [l.sku, l.quantity]));
+        const pruned = plan(o, network, { sellable }, policy, NOW);
+        const exhaustive = plan(o, network, { sellable }, policy, NOW, { prune: false });
+        expect(pruned.shipments).toEqual(exhaustive.shipments);
+        expect(pruned.score).toBe(exhaustive.score);
+        expect(pruned.explanation.winner).toEqual(exhaustive.explanation.winner);
+        expect(pruned.explanation.budget_exhausted).toBe(false);
+      }),
+      { numRuns: 40 },
     );
   });
 

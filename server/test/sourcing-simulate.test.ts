@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createDemo } from '../src/demo.ts';
+import { zip3Population } from '../src/modules/network/population.ts';
 import { presetPolicy } from '../src/modules/sourcing/policy.ts';
 import {
   businessDaysBetween,
@@ -248,6 +249,19 @@ describe('generateOrders', () => {
     }
     // Destinations spread over the country, not one place.
     expect(new Set(orders.map((o) => o.postal_code.slice(0, 3))).size).toBeGreaterThan(300);
+  });
+
+  it('draws destinations by population, not by ZIP-code count', () => {
+    // New York City's ZIP3s hold under 1 % of the ZIP codes but several percent of the people;
+    // Montana about 1 % of the ZIP codes and a quarter of a percent of the people.
+    const nyc = ['100', '101', '102', '103', '104', '111', '112', '113', '114', '116'];
+    const toNyc = orders.filter((o) => nyc.includes(o.postal_code.slice(0, 3))).length;
+    const toMontana = orders.filter((o) => o.region === 'MT').length;
+    expect(toNyc / orders.length).toBeGreaterThan(0.025);
+    expect(toMontana / orders.length).toBeLessThan(0.006);
+    // Every destination is a ZIP code with people.
+    const people = zip3Population();
+    expect(orders.every((o) => (people.get(o.postal_code.slice(0, 3)) ?? 0) > 0)).toBe(true);
   });
 });
 

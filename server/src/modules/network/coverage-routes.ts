@@ -2,7 +2,8 @@ import { type OpenAPIHono, z } from '@hono/zod-openapi';
 import type { Queryable } from '../../db/pool.ts';
 import type { AppEnv, Deps } from '../../http/context.ts';
 import { defineRoute, json } from '../../http/route.ts';
-import { bundledZipCells, type CoverageLocation, groundCoverage, ZIP_CODE_WEIGHT } from './coverage.ts';
+import { type CoverageLocation, groundCoverage } from './coverage.ts';
+import { bundledPopulationCells, POPULATION_WEIGHT } from './population.ts';
 import { invalid, networkSnapshot } from './service.ts';
 import * as store from './store.ts';
 
@@ -32,9 +33,9 @@ export const CoverageSharesSchema = z
 export const CoverageReportSchema = z
   .object({
     weight: z.object({
-      name: z.literal(ZIP_CODE_WEIGHT.name),
+      name: z.literal(POPULATION_WEIGHT.name),
       description: z.string(),
-      total: z.number(),
+      total: z.number().openapi({ description: 'The whole weight: the people counted' }),
     }),
     location_ids: z.array(z.string()),
     overall: CoverageSharesSchema,
@@ -74,9 +75,9 @@ export async function coverageReport(db: Queryable, tenantId: string, locationId
     if (unknown.length > 0) throw invalid('query.location_id', `No location ${unknown.join(', ')}.`);
     locations = locationIds.map((id) => active.get(id) ?? { ...found.get(id)!, zones: {} });
   }
-  const report = groundCoverage(locations, snapshot.services, bundledZipCells());
+  const report = groundCoverage(locations, snapshot.services, bundledPopulationCells());
   return {
-    weight: { ...ZIP_CODE_WEIGHT, total: report.total_weight },
+    weight: { ...POPULATION_WEIGHT, total: report.total_weight },
     location_ids: locations.map((l) => l.location_id),
     overall: report.overall,
     by_location: report.by_location,
@@ -90,11 +91,12 @@ export function coverageRoutes(app: OpenAPIHono<AppEnv>, _deps: Deps) {
       method: 'get',
       path: '/v1/network/coverage',
       tags: ['Network'],
-      summary: 'Share of US ZIP codes reachable within 1, 2 and 3 business days by ground',
+      summary: 'Share of the US population reachable within 1, 2 and 3 business days by ground',
       description:
         'For the location set and each location alone: the fastest active ground service from any ' +
         'location that serves the destination, by zone, in carrier transit days (processing days and ' +
-        'cut-offs not counted). Weighted by ZIP-code count, since the bundled data has no population.',
+        'cut-offs not counted). Weighted by population: the bundled GeoNames cities of at least 1,000 ' +
+        'people, each counted in its ZIP3 and shared evenly by that ZIP3’s ZIP codes.',
       request: { query: CoverageQuery },
       responses: { 200: json(CoverageReportSchema, 'Coverage of the set and of each location') },
     }),

