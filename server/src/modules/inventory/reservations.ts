@@ -135,7 +135,8 @@ export async function reserve(
  * Reservations are the ledger's hottest writes, so concurrent ones commit in groups
  * (db/group-commit.ts). Reservations of one SKU share a lane, where they queue behind each other
  * instead of waiting on each other's balance rows from several transactions; a settlement goes
- * by its reservation. Each names the rows it will lock, which its batch locks first.
+ * by its reservation. (One lane per tenant was measured too: the same on one hot SKU, less than
+ * half across 10,000.) Each job names the rows it will lock, which its batch locks first.
  */
 export const reservationGroupCommit = (pool: Pool) =>
   new GroupCommit<store.ReservationLocks>(pool, { lock: store.lockForBatch });
@@ -149,7 +150,7 @@ export function reserveJob(tenantId: string, input: CreateReservation) {
 
 export function settleJob(tenantId: string, reservationId: string) {
   return {
-    key: `reservation:${reservationId}`,
+    key: `${tenantId}:reservation:${reservationId}`,
     locks: { tenant_id: tenantId, reservation_id: reservationId },
   };
 }
