@@ -115,16 +115,6 @@ export function groundCoverage(
 
 // ── the bundled weight ───────────────────────────────────────────────────────────────────────
 
-/**
- * Each ZIP code counting once (a ZIP3 weighs its number of ZIP codes). The report weighs by
- * population instead (`bundledPopulationCells` in population.ts, built on these cells).
- */
-export const ZIP_CODE_WEIGHT = {
-  name: 'zip_codes',
-  description:
-    'Each US ZIP code in the bundled `zipcodes` data counts once (a ZIP3 weighs its number of ZIP codes).',
-} as const;
-
 type ZipRecord = { zip: string; latitude: number; longitude: number; state: string };
 let zipCells: CoverageCell[] | undefined;
 

@@ -519,6 +519,22 @@ export function plan(
     if (candidates[i]!.location.location_id === candidates[i - 1]!.location.location_id)
       idRank[i] = idRank[i - 1]!;
   const quick = { backordered: 0, dropship: 0, score: 0 };
+  /** Prices member `i`'s takes: the service `pickService` picks, with its units left in `pickedUnits`. */
+  let pickedUnits = 0;
+  const priceMember = (c: Candidate, i: number) => {
+    let actual = 0;
+    let vol = 0;
+    let units = 0;
+    for (let l = 0; l < L; l++) {
+      const q = takes[i * L + l]!;
+      if (!q) continue;
+      actual += q * weight[l]!;
+      vol += q * volume[l]!;
+      units += q;
+    }
+    pickedUnits = units;
+    return pickService(c, actual, vol);
+  };
   /** The option of the set `members[0..m)` (rank positions, in fill order): keys in `quick`; false where `evaluate` gives null. */
   const quickEvaluate = (members: ArrayLike<number>, m: number): boolean => {
     takes.fill(0, 0, m * L);
@@ -547,21 +563,12 @@ export function plan(
     let external = 0;
     for (let i = 0; i < m; i++) {
       const c = rank[members[i]!]!;
-      let actual = 0;
-      let vol = 0;
-      let units = 0;
-      for (let l = 0; l < L; l++) {
-        const q = takes[i * L + l]!;
-        if (!q) continue;
-        actual += q * weight[l]!;
-        vol += q * volume[l]!;
-        units += q;
-      }
-      const k = pickService(c, actual, vol);
+      const k = priceMember(c, i);
       if (k < 0) return false;
       days = Math.max(days, priced[c.index]![k]!.option.delivery_days);
       shipping += pickedCost;
-      locationCost += c.location.fulfillment_cost.per_order + units * c.location.fulfillment_cost.per_unit;
+      locationCost +=
+        c.location.fulfillment_cost.per_order + pickedUnits * c.location.fulfillment_cost.per_unit;
       load += c.load;
       external += c.external;
     }
@@ -906,22 +913,6 @@ export function plan(
       prefix.load += c.load;
       prefix.external += c.external;
     }
-  };
-  /** Prices member `i`'s takes (as `quickEvaluate` does), leaving its units in `pickedUnits`. */
-  let pickedUnits = 0;
-  const priceMember = (c: Candidate, i: number) => {
-    let actual = 0;
-    let vol = 0;
-    let units = 0;
-    for (let l = 0; l < L; l++) {
-      const q = takes[i * L + l]!;
-      if (!q) continue;
-      actual += q * weight[l]!;
-      vol += q * volume[l]!;
-      units += q;
-    }
-    pickedUnits = units;
-    return pickService(c, actual, vol);
   };
   /** `quickEvaluate` of chosen[0..m) + position p, from the prefix's fill. */
   const quickEvaluateLast = (m: number, p: number): boolean => {
