@@ -192,13 +192,19 @@ export async function unclaim(db: Queryable, tenantId: string, deliveryIds: stri
   );
 }
 
-/** The endpoint's deliveries with these ids, locked in seq order (the order claims lock them in). */
+/**
+ * The endpoint's deliveries with these ids, locked in seq order (the order claims lock them in).
+ * The seq range bounds the read whichever index the plan picks: with statistics taken while the
+ * table was small, a generic plan walks the endpoint's whole history by seq and filters it by id.
+ */
 export async function lockDeliveries(
   db: Queryable,
   tenantId: string,
   webhookId: string,
-  deliveryIds: string[],
+  claims: readonly { delivery_id: string; event_seq: number }[],
 ) {
+  if (claims.length === 0) return [];
+  const seqs = claims.map((c) => c.event_seq);
   const { rows } = await db.query<
     Pick<
       DeliveryRow,
@@ -206,9 +212,9 @@ export async function lockDeliveries(
     >
   >(
     `select delivery_id, event_seq, status, attempts, round_attempts, retry_started_at from webhook_deliveries
-     where tenant_id = $1 and webhook_id = $2 and delivery_id = any($3)
+     where tenant_id = $1 and webhook_id = $2 and delivery_id = any($3) and event_seq between $4 and $5
      order by event_seq for update`,
-    [tenantId, webhookId, deliveryIds],
+    [tenantId, webhookId, claims.map((c) => c.delivery_id), Math.min(...seqs), Math.max(...seqs)],
   );
   return rows;
 }

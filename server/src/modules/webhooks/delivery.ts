@@ -314,12 +314,7 @@ async function recordIn(
     ? undefined
     : await store.endpointState(tx, tenantId, webhookId, true);
   if (!ep && results.some((r) => !r.ok)) return sent.map(() => 'gone');
-  const rows = await deliveries.lockDeliveries(
-    tx,
-    tenantId,
-    webhookId,
-    sent.map((c) => c.delivery_id),
-  );
+  const rows = await deliveries.lockDeliveries(tx, tenantId, webhookId, sent);
   const byId = new Map(rows.map((d) => [d.delivery_id, d]));
   const outcomes: Recorded[] = [];
   const attempts: deliveries.NewAttempt[] = [];
