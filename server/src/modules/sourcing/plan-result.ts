@@ -1,18 +1,16 @@
 import type { Zone } from '../network/geo.ts';
 import type { SnapshotLocation, SnapshotService } from '../network/snapshot.ts';
-import type { SourcingPolicy } from './policy.ts';
 import { promiseText, type ShipSlot } from './promise.ts';
 import type {
-  CandidateReport,
   LineSource,
-  OptionReport,
   Plan,
+  PlanWithoutExplanation,
   ScoreTerms,
   Shipment,
   StockSnapshot,
 } from './types.ts';
 
-/** The planner's working shapes, and how its winning option becomes a Plan with an explanation. */
+/** The planner's working shapes, and how its winning option becomes a plan. */
 
 export type Line = { sku: string; quantity: number; weight_lb: number; volume_in3: number };
 
@@ -48,15 +46,6 @@ export type Option = {
   score: number;
 };
 
-export const ZERO_TERMS: ScoreTerms = {
-  delivery_days: 0,
-  shipping_cost: 0,
-  shipments: 0,
-  location_cost: 0,
-  load: 0,
-  external: 0,
-};
-
 export const byId =
   <T>(key: (t: T) => string) =>
   (a: T, b: T) =>
@@ -81,47 +70,8 @@ function promiseOf(best: Option): Plan['promise'] {
   };
 }
 
-function report(o: Option): OptionReport {
-  return {
-    location_ids: o.set.map((c) => c.location.location_id),
-    units_backordered: o.units_backordered,
-    units_dropship: o.units_dropship,
-    terms: o.terms,
-    score: o.score,
-  };
-}
-
-function why(best: Option, second: Option | null): string {
-  if (best.set.length === 0)
-    return 'No location can ship any of the order; every unit is backordered or pre-ordered.';
-  const ids = best.set.map((c) => c.location.location_id).join(' + ');
-  if (!second) return `${ids} is the only option.`;
-  const other = second.set.map((c) => c.location.location_id).join(' + ') || 'backorder only';
-  if (best.units_backordered < second.units_backordered)
-    return `${ids} backorders ${best.units_backordered} units, ${other} ${second.units_backordered}.`;
-  if (best.units_dropship < second.units_dropship)
-    return `${ids} takes ${best.units_dropship} units from drop-ship suppliers, ${other} ${second.units_dropship}.`;
-  if (best.score < second.score) {
-    const diffs = (Object.keys(best.terms) as (keyof ScoreTerms)[])
-      .filter((k) => best.terms[k] !== second.terms[k])
-      .map((k) => `${k} ${round(best.terms[k])} vs ${round(second.terms[k])}`);
-    return `${ids} scores ${round(best.score)}, ${other} ${round(second.score)} (${diffs.join(', ')}).`;
-  }
-  return `${ids} ties with ${other} and wins on location id.`;
-}
-
-const round = (n: number) => Math.round(n * 100) / 100;
-
-export function assemble(
-  lines: Line[],
-  stock: StockSnapshot,
-  policy: SourcingPolicy,
-  candidates: CandidateReport[],
-  best: Option,
-  second: Option | null,
-  evaluated: number,
-  exhausted: boolean,
-): Plan {
+/** The plan of the winning option: where each line's units come from, its shipments and promise. */
+export function assemble(lines: Line[], stock: StockSnapshot, best: Option): PlanWithoutExplanation {
   const incomingLeft = new Map<string, { location_id: string; quantity: number; expected_date: string }[]>();
   const planLines: Plan['lines'] = [];
   const backorders: Plan['backorders'] = [];
@@ -185,14 +135,5 @@ export function assemble(
     promise: promiseOf(best),
     terms: best.terms,
     score: best.score,
-    explanation: {
-      policy: policy.name,
-      candidates,
-      evaluated,
-      budget_exhausted: exhausted,
-      winner: best.set.length ? report(best) : null,
-      runner_up: second ? report(second) : null,
-      why: why(best, second),
-    },
   };
 }

@@ -3,7 +3,7 @@ import type { Dimensions } from '../network/rates.ts';
 import type { SnapshotLocation, SnapshotService } from '../network/snapshot.ts';
 import { plan } from './planner.ts';
 import type { SourcingPolicy } from './policy.ts';
-import type { Plan, ServiceLevel } from './types.ts';
+import type { PlanWithoutExplanation, ServiceLevel } from './types.ts';
 
 /**
  * The network simulator: replays orders, oldest first, through the real planner (`plan()`, with
@@ -100,7 +100,7 @@ export function businessDaysBetween(from: string, to: string): number {
 }
 
 /** Business days from the order's local day (at the shipping location) to the shipment's delivery. */
-function shipmentBusinessDays(s: Plan['shipments'][number]): number {
+function shipmentBusinessDays(s: PlanWithoutExplanation['shipments'][number]): number {
   return businessDaysBetween(addDays(s.delivery_date, -s.delivery_days), s.delivery_date);
 }
 
@@ -108,7 +108,7 @@ function shipmentBusinessDays(s: Plan['shipments'][number]): number {
 // for each. Bounded: cleared when full.
 const BUSINESS_DAYS_MEMO_MAX = 10_000;
 const businessDaysMemo = new Map<string, number>();
-function shipmentBusinessDaysMemo(s: Plan['shipments'][number]): number {
+function shipmentBusinessDaysMemo(s: PlanWithoutExplanation['shipments'][number]): number {
   const key = `${s.delivery_date}|${s.delivery_days}`;
   let days = businessDaysMemo.get(key);
   if (days === undefined) {
@@ -172,7 +172,7 @@ export class Simulation {
   }
 
   /** Plans one order on the current stock, takes what it ships, and counts it. */
-  add(order: SimulatedOrder): Plan {
+  add(order: SimulatedOrder): PlanWithoutExplanation {
     const started = performance.now();
     const index = this.t.orders;
     const t = Date.parse(order.at);
@@ -206,6 +206,7 @@ export class Simulation {
       { sellable: this.stock },
       this.input.policy,
       new Date(t),
+      { explain: false },
     );
     this.count(p, lines);
     this.elapsed += performance.now() - started;
@@ -253,7 +254,7 @@ export class Simulation {
     this.t.replenishments++;
   }
 
-  private count(p: Plan, lines: readonly { quantity: number }[]) {
+  private count(p: PlanWithoutExplanation, lines: readonly { quantity: number }[]) {
     const t = this.t;
     t.orders++;
     t.units += lines.reduce((s, l) => s + l.quantity, 0);

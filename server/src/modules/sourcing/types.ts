@@ -131,3 +131,6 @@ export type Plan = {
   score: number;
   explanation: Explanation;
 };
+
+/** A plan as `plan(…, { explain: false })` returns it: the same plan, without the explanation. */
+export type PlanWithoutExplanation = Omit<Plan, 'explanation'>;

@@ -1,0 +1,139 @@
+import type { Candidate } from './plan-result.ts';
+import type { Weights } from './policy.ts';
+
+/**
+ * What the search prunes with, worked out once per order from the candidates in rank order:
+ * bounds on the units r more locations could add, on the least score they could add, and which
+ * locations cover how much of each line (as bitsets).
+ */
+
+// Lines needing more units than this are searched without the coverage bitsets.
+const COVER_BITS_NEED_MAX = 64;
+
+/** Inserts x into a list kept sorted (order 1: ascending, -1: descending) and at most k long. */
+function insertSorted(list: number[], x: number, k: number, order: 1 | -1) {
+  let i = list.length;
+  while (i > 0 && (list[i - 1]! - x) * order > 0) i--;
+  if (i >= k) return;
+  list.splice(i, 0, x);
+  if (list.length > k) list.length = k;
+}
+
+/**
+ * For pruning on coverage: the most units r more locations from rank[i..] could add. Two bounds,
+ * both of which overstate and the tighter of which is used: the sum of the r largest single
+ * contributions there (overlaps ignored), and line by line the r largest stocks there.
+ */
+export function coverageBounds(
+  rank: readonly Candidate[],
+  needs: readonly number[],
+  stockAt: Float64Array,
+  L: number,
+  K: number,
+) {
+  const n = rank.length;
+  // topSums[i * (K + 1) + r]: the sum of the r largest single contributions in rank[i..],
+  // largest first; for r beyond the locations there, the sum of them all.
+  const topSums = new Float64Array((n + 1) * (K + 1));
+  {
+    const largest: number[] = [];
+    for (let i = n - 1; i >= 0; i--) {
+      const c = rank[i]!;
+      let contribution = 0;
+      for (let l = 0; l < needs.length; l++) contribution += Math.min(needs[l]!, c.stock[l]!);
+      insertSorted(largest, contribution, K, -1);
+      let s = 0;
+      const at = i * (K + 1);
+      for (let r = 1; r <= K; r++) {
+        if (r <= largest.length) s += largest[r - 1]!;
+        topSums[at + r] = s;
+      }
+    }
+  }
+  // lineTop[(i * L + l) * (K + 1) + r]: the r largest stocks of line l in rank[i..], summed.
+  const lineTop = new Float64Array((n + 1) * L * (K + 1));
+  {
+    const largest: number[][] = Array.from({ length: L }, () => []);
+    for (let i = n - 1; i >= 0; i--) {
+      for (let l = 0; l < L; l++) {
+        const top = largest[l]!;
+        insertSorted(top, stockAt[i * L + l]!, K, -1);
+        let s = 0;
+        const at = (i * L + l) * (K + 1);
+        for (let r = 1; r <= K; r++) {
+          s += top[r - 1] ?? 0;
+          lineTop[at + r] = s;
+        }
+      }
+    }
+  }
+  return { topSums, lineTop };
+}
+
+/**
+ * For pruning on score: the r smallest fixed score parts among rank[i..] (`fixedLow`), the least
+ * `min_days` there (`daysLow`), and each position's least delivery-days and shipping terms beyond
+ * its lowest rate (`timeLeast`, from `slowest`) with its least among rank[i..] (`timeLow`).
+ */
+export function scoreBounds(rank: readonly Candidate[], slowest: readonly number[], w: Weights, K: number) {
+  const n = rank.length;
+  const fixedLow = new Float64Array((n + 1) * (K + 1)).fill(Number.POSITIVE_INFINITY);
+  const daysLow = new Float64Array(n + 1).fill(Number.POSITIVE_INFINITY);
+  {
+    const smallest: number[] = [];
+    for (let i = n - 1; i >= 0; i--) {
+      const c = rank[i]!;
+      insertSorted(smallest, c.bound_cost + w.load * c.load + w.external * c.external, K, 1);
+      let s = 0;
+      for (let r = 1; r <= K; r++) {
+        s += smallest[r - 1] ?? Number.POSITIVE_INFINITY;
+        fixedLow[i * (K + 1) + r] = s;
+      }
+      daysLow[i] = Math.min(daysLow[i + 1]!, c.min_days);
+    }
+  }
+  // A set's delivery-days and shipping terms are at least its lowest rates plus, for its
+  // slowest member, that member's `slowest` part.
+  const timeLeast = new Float64Array(n);
+  for (let i = 0; i < n; i++)
+    timeLeast[i] = Math.max(w.delivery_days * rank[i]!.min_days, slowest[rank[i]!.index]!);
+  const timeLow = new Float64Array(n + 1).fill(Number.POSITIVE_INFINITY);
+  for (let i = n - 1; i >= 0; i--) timeLow[i] = Math.min(timeLow[i + 1]!, timeLeast[i]!);
+  return { fixedLow, daysLow, timeLeast, timeLow };
+}
+
+/**
+ * covering[(lineBits[l] + t - 1) * words ..]: the rank positions holding ≥ t units of line l, as
+ * bits, for t up to the line's need; built (`whole`) when every count is a whole number, so the
+ * sums the tests compare are exact, and needs are small.
+ */
+export function coveringBits(
+  needs: readonly number[],
+  quantities: readonly number[],
+  stockAt: Float64Array,
+  n: number,
+  L: number,
+) {
+  const words = (n + 31) >>> 5;
+  const lineBits: number[] = [];
+  let covering: Uint32Array | null = null;
+  let whole = false;
+  let small = true;
+  for (const x of needs) small &&= Number.isInteger(x) && x <= COVER_BITS_NEED_MAX;
+  for (const q of quantities) small &&= Number.isInteger(q);
+  for (let i = 0; small && i < stockAt.length; i++) small = Number.isInteger(stockAt[i]);
+  if (small) {
+    whole = true;
+    let rows = 0;
+    for (const x of needs) {
+      lineBits.push(rows);
+      rows += x;
+    }
+    covering = new Uint32Array(rows * words);
+    for (let p = 0; p < n; p++)
+      for (let l = 0; l < L; l++)
+        for (let t = 1; t <= Math.min(needs[l]!, stockAt[p * L + l]!); t++)
+          covering[(lineBits[l]! + t - 1) * words + (p >>> 5)]! |= 1 << (p & 31);
+  }
+  return { words, lineBits, covering, whole };
+}
