@@ -10,7 +10,7 @@ import type { ScoreTerms, Shipment } from './types.ts';
  * of locations filled line by line in set order) and each location alone.
  */
 
-const billable = billableWeightLb;
+const billable = billableWeightLb; // read once; the search calls it for every parcel it prices
 
 // Zero terms but the shipments, as a literal (a spread of a constant is slower); the key order
 // is the order of the terms in the JSON.
@@ -21,7 +21,16 @@ const newTerms = (shipments: number): ScoreTerms => ({
   location_cost: 0,
   load: 0,
   external: 0,
-}); // read once; the search calls it for every parcel it prices
+});
+
+/** One member's shipment in the terms: the slowest delivery, and its share of every sum. */
+function addMember(terms: ScoreTerms, c: Candidate, units: number, delivery_days: number, cost: number) {
+  terms.delivery_days = Math.max(terms.delivery_days, delivery_days);
+  terms.shipping_cost += cost;
+  terms.location_cost += c.location.fulfillment_cost.per_order + units * c.location.fulfillment_cost.per_unit;
+  terms.load += c.load;
+  terms.external += c.external;
+}
 
 /** A candidate's service priced for its zone, as plain numbers. */
 type PricedService = {
@@ -185,12 +194,7 @@ export class Pricer {
         lines: shipLines,
         ...s,
       });
-      terms.delivery_days = Math.max(terms.delivery_days, s.delivery_days);
-      terms.shipping_cost += s.cost;
-      terms.location_cost +=
-        c.location.fulfillment_cost.per_order + units * c.location.fulfillment_cost.per_unit;
-      terms.load += c.load;
-      terms.external += c.external;
+      addMember(terms, c, units, s.delivery_days, s.cost);
     }
     return {
       set,
@@ -235,12 +239,7 @@ export class Pricer {
     const k = this.pickService(c, actual, volume);
     if (k < 0) return null;
     const terms = newTerms(1);
-    terms.delivery_days = Math.max(terms.delivery_days, this.priced[c.index]![k]!.option.delivery_days);
-    terms.shipping_cost += this.pickedCost;
-    terms.location_cost +=
-      c.location.fulfillment_cost.per_order + units * c.location.fulfillment_cost.per_unit;
-    terms.load += c.load;
-    terms.external += c.external;
+    addMember(terms, c, units, this.priced[c.index]![k]!.option.delivery_days, this.pickedCost);
     return {
       units_backordered: backordered,
       units_dropship: dropship,
