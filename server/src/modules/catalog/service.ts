@@ -8,6 +8,7 @@ import type {
   BundleComponent,
   CreateBundle,
   CreateProduct,
+  Dimensions,
   Product,
   ProductFilter,
   UpdateBundle,
@@ -232,6 +233,50 @@ export async function findBundles(
   if (skus.length === 0) return new Map();
   const rows = await store.findBundles(db, tenantId, [...new Set(skus)]);
   return new Map(rows.map((b) => [b.sku, b]));
+}
+
+/** A SKU as planning needs it: active or not, and per product unit its weight and dimensions. */
+export type PlanningItem = {
+  sku: string;
+  active: boolean;
+  /** A product's own unit, or a bundle's components (by component SKU) with theirs. */
+  units: { sku: string; per_item: number; weight_lb: number; dimensions: Dimensions | null }[];
+};
+
+/**
+ * What planning needs of each SKU an order's lines name, in one query, checking every SKU is a
+ * product or bundle that can be sold. Errors name the line by its index (`path(i)`).
+ */
+export async function sellableItems(
+  db: Queryable,
+  tenantId: string,
+  skus: readonly string[],
+  path = (i: number) => `body.lines[${i}].sku`,
+): Promise<Map<string, PlanningItem>> {
+  const items = new Map<string, PlanningItem>();
+  const unit = (r: store.PlanningRow, per_item: number) => ({
+    sku: r.sku,
+    per_item,
+    weight_lb: r.weight_lb!,
+    dimensions:
+      r.length_in === null
+        ? null
+        : { length_in: r.length_in, width_in: r.width_in!, height_in: r.height_in! },
+  });
+  const rows = skus.length === 0 ? [] : await store.planningRows(db, tenantId, [...new Set(skus)]);
+  for (const r of rows) {
+    if (r.bundle_sku !== null) items.get(r.bundle_sku)?.units.push(unit(r, r.quantity!));
+    else items.set(r.sku, { sku: r.sku, active: r.active, units: r.kind === 'product' ? [unit(r, 1)] : [] });
+  }
+  const errors: FieldError[] = [];
+  skus.forEach((sku, i) => {
+    const item = items.get(sku);
+    if (!item) errors.push({ path: path(i), message: `No product or bundle has SKU ${sku}.` });
+    else if (!item.active) errors.push({ path: path(i), message: `${sku} is retired and cannot be sold.` });
+  });
+  const first = errors[0];
+  if (first) throw new AppError('validation-error', `${first.path}: ${first.message}`, { errors });
+  return items;
 }
 
 /** SKUs of every bundle (active or not) with `componentSku` among its components, in SKU order. */

@@ -213,6 +213,44 @@ export async function findBundles(db: Queryable, tenantId: string, skus: string[
   return rows.map(toBundle);
 }
 
+/** A SKU as planning sees it: a requested item, or a component of a requested bundle. */
+export type PlanningRow = {
+  sku: string;
+  kind: SkuKind;
+  active: boolean;
+  /** Null for a bundle (its components carry the weight). */
+  weight_lb: number | null;
+  length_in: number | null;
+  width_in: number | null;
+  height_in: number | null;
+  /** Set on a component: the requested bundle it belongs to, and how many per bundle. */
+  bundle_sku: string | null;
+  quantity: number | null;
+};
+
+// The requested SKUs (products and bundles), then each requested bundle's components with their
+// products, in component SKU order: one statement where a product and a bundle read took two.
+const selectPlanningRows = prepared(
+  'catalog.planning-rows',
+  `select s.sku, s.kind, coalesce(p.active, b.active) as active, p.weight_lb, p.length_in, p.width_in,
+     p.height_in, null::text as bundle_sku, null::integer as quantity
+   from catalog_skus s
+   left join products p on p.tenant_id = s.tenant_id and p.sku = s.sku
+   left join bundles b on b.tenant_id = s.tenant_id and b.sku = s.sku
+   where s.tenant_id = $1 and s.sku = any($2)
+   union all
+   select p.sku, 'product', p.active, p.weight_lb, p.length_in, p.width_in, p.height_in, c.bundle_sku,
+     c.quantity
+   from bundle_components c join products p on p.tenant_id = c.tenant_id and p.sku = c.component_sku
+   where c.tenant_id = $1 and c.bundle_sku = any($2)
+   order by bundle_sku nulls first, sku`,
+);
+
+export async function planningRows(db: Queryable, tenantId: string, skus: string[]) {
+  const { rows } = await selectPlanningRows<PlanningRow>(db, [tenantId, skus]);
+  return rows;
+}
+
 export async function listBundles(
   db: Queryable,
   tenantId: string,

@@ -1,7 +1,6 @@
 import type { Queryable } from '../../db/pool.ts';
 import type { Actor } from '../../http/context.ts';
-import { AppError, type FieldError } from '../../http/problem.ts';
-import { findBundles, findProducts } from '../catalog/service.ts';
+import { sellableItems } from '../catalog/service.ts';
 import { lockBalances } from '../inventory/ledger.ts';
 import { settle } from '../inventory/reservations.ts';
 import { networkSnapshot } from '../network/service.ts';
@@ -37,26 +36,19 @@ export async function catalogFor(
   lines: readonly { line_no: number; sku: string }[],
   path = (i: number) => `body.lines[${i}].sku`,
 ): Promise<Catalog> {
-  const skus = [...new Set(lines.map((l) => l.sku))];
-  const bundles = await findBundles(db, tenantId, skus);
-  const components = [...bundles.values()].flatMap((b) => b.components.map((c) => c.sku));
-  const products = await findProducts(db, tenantId, [...skus.filter((s) => !bundles.has(s)), ...components]);
-  const errors: FieldError[] = [];
-  const boms = new Map<number, Bom>();
-  lines.forEach((l, i) => {
-    const bundle = bundles.get(l.sku);
-    const item = bundle ?? products.get(l.sku);
-    if (!item) errors.push({ path: path(i), message: `No product or bundle has SKU ${l.sku}.` });
-    else if (!item.active) errors.push({ path: path(i), message: `${l.sku} is retired and cannot be sold.` });
-    boms.set(
-      l.line_no,
-      bundle ? bundle.components.map((c) => ({ sku: c.sku, per: c.quantity })) : [{ sku: l.sku, per: 1 }],
-    );
-  });
-  const first = errors[0];
-  if (first) throw new AppError('validation-error', `${first.path}: ${first.message}`, { errors });
+  const items = await sellableItems(
+    db,
+    tenantId,
+    lines.map((l) => l.sku),
+    path,
+  );
+  const boms = new Map<number, Bom>(
+    lines.map((l) => [l.line_no, items.get(l.sku)!.units.map((u) => ({ sku: u.sku, per: u.per_item }))]),
+  );
   const units = new Map(
-    [...products].map(([sku, p]) => [sku, { weight_lb: p.weight_lb, dims_in: p.dimensions }]),
+    [...items.values()].flatMap((item) =>
+      item.units.map((u) => [u.sku, { weight_lb: u.weight_lb, dims_in: u.dimensions }] as const),
+    ),
   );
   return { boms, units };
 }

@@ -1,7 +1,6 @@
 import type { Queryable } from '../../db/pool.ts';
-import { AppError, type FieldError } from '../../http/problem.ts';
 import { CONFIG_TTL_MS, tenantCache } from '../../lib/ttl-cache.ts';
-import { findBundles, findProducts } from '../catalog/service.ts';
+import { sellableItems } from '../catalog/service.ts';
 import { sellableSnapshot } from '../inventory/read.ts';
 import { networkSnapshot } from '../network/service.ts';
 import { type PresetName, presetPolicy, type SourcingPolicy } from './policy.ts';
@@ -32,30 +31,19 @@ export async function planLines(
   tenantId: string,
   lines: readonly { sku: string; quantity: number }[],
 ): Promise<PlanLine[]> {
-  const skus = lines.map((l) => l.sku);
-  const bundles = await findBundles(db, tenantId, skus);
-  const componentSkus = [...bundles.values()].flatMap((b) => b.components.map((c) => c.sku));
-  const products = await findProducts(db, tenantId, [...skus, ...componentSkus]);
-  const errors: FieldError[] = [];
-  lines.forEach((l, i) => {
-    const path = `body.lines[${i}].sku`;
-    const item = products.get(l.sku) ?? bundles.get(l.sku);
-    if (!item) errors.push({ path, message: `No product or bundle has SKU ${l.sku}.` });
-    else if (!item.active) errors.push({ path, message: `${l.sku} is retired and cannot be sold.` });
-  });
-  const first = errors[0];
-  if (first) throw new AppError('validation-error', `${first.path}: ${first.message}`, { errors });
-  const unit = (sku: string, quantity: number): PlanLine => {
-    const p = products.get(sku)!;
-    return { sku, quantity, weight_lb: p.weight_lb, dims_in: p.dimensions };
-  };
-  return lines.flatMap((l) => {
-    const bundle = bundles.get(l.sku);
-    // Components are products by construction (the catalog checks them when a bundle is saved).
-    return bundle
-      ? bundle.components.map((c) => unit(c.sku, c.quantity * l.quantity))
-      : [unit(l.sku, l.quantity)];
-  });
+  const items = await sellableItems(
+    db,
+    tenantId,
+    lines.map((l) => l.sku),
+  );
+  return lines.flatMap((l) =>
+    items.get(l.sku)!.units.map((u) => ({
+      sku: u.sku,
+      quantity: u.per_item * l.quantity,
+      weight_lb: u.weight_lb,
+      dims_in: u.dimensions,
+    })),
+  );
 }
 
 export async function stockFor(

@@ -90,6 +90,8 @@ export async function promiseOptions(db: Queryable, tenantId: string, input: Pro
       inputs.stock,
       policy,
       now,
+      // The options show no reasons; the routed order's plan keeps its explanation.
+      { explain: false },
     );
     if (!p.promise || p.backorders.length > 0 || p.pre_orders.length > 0) continue;
     const promise = p.promise;
