@@ -26,7 +26,8 @@ export type Candidate = {
   tier: 0 | 1;
   zone: Zone;
   slot: ShipSlot;
-  services: ServiceOption[];
+  /** Shared by the candidates with the same local day, ship date and zone: read only. */
+  services: readonly ServiceOption[];
   /** Sellable units per order line (same order as the lines), read once. */
   stock: number[];
   /** Lower bounds of this location's contribution to a score, for pruning. */

@@ -1,5 +1,5 @@
 import { localDay } from '../network/calendar.ts';
-import { ZONES, type ZoneEntry, zip3Of } from '../network/geo.ts';
+import { ZONES, type Zone, type ZoneEntry, zip3Of } from '../network/geo.ts';
 import { transitDaysFor } from '../network/rates.ts';
 import { type SnapshotLocation, type SnapshotService, servesDestination } from '../network/snapshot.ts';
 import { byId, type Candidate, type Line, type ServiceOption } from './plan-result.ts';
@@ -36,6 +36,14 @@ export type Candidates = {
    */
   slowest: number[];
   lowest: number[];
+};
+
+/** The services a candidate can ship by, and the least delivery and rate terms among them. */
+type OptionSet = {
+  options: ServiceOption[];
+  min_rate: number;
+  min_days: number;
+  min_time_and_rate: number;
 };
 
 /** Lines with the same SKU are one demand; a unit weighs the heaviest any of them said. */
@@ -173,23 +181,62 @@ export function findCandidates(
   const excluded: CandidateReport[] = [];
   const candidates: Candidate[] = [];
   // Many locations share a calendar and time zone, and every location shares the services:
-  // each ship slot, local day, delivery date and lowest rate is worked out once per order (and
-  // the slots and delivery dates once per day, by the promise module).
+  // each ship slot, local day and set of service options is worked out once per order (and the
+  // slots and delivery dates once per day, by the promise module).
   const slots = new Map<string, ShipSlot | undefined>();
   const todays = new Map<string, string>();
   const serviceKeys = services.map(deliveryKeyOf);
-  /** Per service: ship date → delivery date by zone (index 1-8; null: none). */
-  const deliveries = services.map(() => new Map<string, (string | null)[]>());
-  /** Local day → delivery date → calendar days between them. */
-  const dayCounts = new Map<string, Map<string, number>>();
-  /** Per service: its lowest rate by zone over all weight brackets. */
-  const lowestRates = services.map(() => new Map<number, number>());
   const destinationZip3 = zip3Of(order.destination.postal_code);
   const caps = lines.map((l) => capOf(l.sku));
   /** Per line: its SKU's sellable units by location (below zero counts as none). */
   const lineStock = lines.map((l) => stock.sellable[l.sku]);
+  /** Local day → delivery date → calendar days between them. */
+  const dayCounts = new Map<string, Map<string, number>>();
+  /** Per service: its lowest rate by zone (index 1-8) over all weight brackets. */
+  const lowestRates = services.map((): (number | undefined)[] => []);
   /** Per service: transit days by zone (index 1-8). */
   const transit = services.map((s) => [0, ...ZONES.map((z) => transitDaysFor(s, z))]);
+  /**
+   * The services that can ship from a location whose local day is `today`, handing over on
+   * `shipDate`, to a destination in `zone`, with their delivery dates and least terms; null when
+   * none can. Shared by every candidate with the same three (the planner never changes them).
+   */
+  const serviceOptions = (today: string, shipDate: string, zone: Zone): OptionSet | null => {
+    const options: ServiceOption[] = [];
+    let minRate = Number.POSITIVE_INFINITY;
+    let minDays = Number.POSITIVE_INFINITY;
+    let minTimeAndRate = Number.POSITIVE_INFINITY;
+    for (let k = 0; k < services.length; k++) {
+      const service = services[k]!;
+      if (!service.active || transit[k]![zone]! > LEVEL_TRANSIT_DAYS_MAX[order.service_level]) continue;
+      const delivery = deliveryDateMemo(serviceKeys[k]!, service, shipDate, zone);
+      if (!delivery) continue;
+      let counts = dayCounts.get(today);
+      if (!counts) {
+        counts = new Map();
+        dayCounts.set(today, counts);
+      }
+      let delivery_days = counts.get(delivery);
+      if (delivery_days === undefined) {
+        delivery_days = daysBetween(today, delivery);
+        counts.set(delivery, delivery_days);
+      }
+      options.push({ service, delivery_date: delivery, delivery_days });
+      let low = lowestRates[k]![zone];
+      if (low === undefined) {
+        low = Math.min(...service.rate_table.map((b) => b.rates_by_zone[`${zone}`]));
+        lowestRates[k]![zone] = low;
+      }
+      minRate = Math.min(minRate, low);
+      minDays = Math.min(minDays, delivery_days);
+      minTimeAndRate = Math.min(minTimeAndRate, w.delivery_days * delivery_days + w.shipping_cost * low);
+    }
+    return options.length === 0
+      ? null
+      : { options, min_rate: minRate, min_days: minDays, min_time_and_rate: minTimeAndRate };
+  };
+  /** Local day → ship date → option set by zone (index 1-8). */
+  const optionSets = new Map<string, Map<string, (OptionSet | null)[]>>();
   const slowest: number[] = [];
   const lowest: number[] = [];
   const exclude = (location: SnapshotLocation, reason: ExclusionReason) => {
@@ -228,71 +275,48 @@ export function findCandidates(
       exclude(location, 'at_capacity');
       continue;
     }
-    const units: number[] = [];
+    const units = new Array<number>(lineStock.length);
     let stocked = false;
     for (let l = 0; l < lineStock.length; l++) {
       const u = Math.max(0, lineStock[l]?.[location.location_id] ?? 0);
-      units.push(u);
+      units[l] = u;
       if (u > 0 && caps[l]! > 0) stocked = true;
     }
     if (!stocked) {
       exclude(location, 'no_stock');
       continue;
     }
-    const options: ServiceOption[] = [];
-    let minRate = Number.POSITIVE_INFINITY;
-    let minDays = Number.POSITIVE_INFINITY;
-    let minTimeAndRate = Number.POSITIVE_INFINITY;
-    for (let k = 0; k < services.length; k++) {
-      const service = services[k]!;
-      if (!service.active || transit[k]![zone]! > LEVEL_TRANSIT_DAYS_MAX[order.service_level]) continue;
-      let byZone = deliveries[k]!.get(slot.ship_date);
-      if (!byZone) {
-        byZone = [];
-        deliveries[k]!.set(slot.ship_date, byZone);
-      }
-      let delivery = byZone[zone];
-      if (delivery === undefined) {
-        delivery = deliveryDateMemo(serviceKeys[k]!, service, slot.ship_date, zone) ?? null;
-        byZone[zone] = delivery;
-      }
-      if (!delivery) continue;
-      let counts = dayCounts.get(today);
-      if (!counts) {
-        counts = new Map();
-        dayCounts.set(today, counts);
-      }
-      let delivery_days = counts.get(delivery);
-      if (delivery_days === undefined) {
-        delivery_days = daysBetween(today, delivery);
-        counts.set(delivery, delivery_days);
-      }
-      options.push({ service, delivery_date: delivery, delivery_days });
-      let low = lowestRates[k]!.get(zone);
-      if (low === undefined) {
-        low = Math.min(...service.rate_table.map((b) => b.rates_by_zone[`${zone}`]));
-        lowestRates[k]!.set(zone, low);
-      }
-      minRate = Math.min(minRate, low);
-      minDays = Math.min(minDays, delivery_days);
-      minTimeAndRate = Math.min(minTimeAndRate, w.delivery_days * delivery_days + w.shipping_cost * low);
+    let byShipDate = optionSets.get(today);
+    if (!byShipDate) {
+      byShipDate = new Map();
+      optionSets.set(today, byShipDate);
     }
-    if (options.length === 0) {
+    let byZone = byShipDate.get(slot.ship_date);
+    if (!byZone) {
+      byZone = [];
+      byShipDate.set(slot.ship_date, byZone);
+    }
+    let set = byZone[zone];
+    if (set === undefined) {
+      set = serviceOptions(today, slot.ship_date, zone);
+      byZone[zone] = set;
+    }
+    if (set === null) {
       exclude(location, 'no_service_for_level');
       continue;
     }
-    slowest.push(minTimeAndRate - w.shipping_cost * minRate);
-    lowest.push(minRate);
+    slowest.push(set.min_time_and_rate - w.shipping_cost * set.min_rate);
+    lowest.push(set.min_rate);
     candidates.push({
       index: candidates.length,
       location,
       tier: location.inventory_type === 'dropship' ? 1 : 0,
       zone,
       slot,
-      services: options,
+      services: set.options,
       stock: units,
-      min_days: minDays,
-      bound_cost: w.shipping_cost * minRate + w.location_cost * location.fulfillment_cost.per_order,
+      min_days: set.min_days,
+      bound_cost: w.shipping_cost * set.min_rate + w.location_cost * location.fulfillment_cost.per_order,
       load: capacity === null ? 0 : load / capacity,
       external: network.external_scores?.[location.location_id] ?? 0,
     });

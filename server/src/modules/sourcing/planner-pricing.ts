@@ -81,17 +81,24 @@ export class Pricer {
       }
       return table;
     };
-    this.priced = candidates.map((c) =>
-      c.services.map((o): PricedService => {
-        const table = tableOf(o.service, c.zone);
-        return {
-          option: o,
-          divisor: o.service.dim_divisor || DEFAULT_DIM_DIVISOR,
-          max_lb: table.max_lb,
-          rates: table.rates,
-        };
-      }),
-    );
+    // Candidates with the same options (same ship date and zone) share them, and their pricing.
+    const byOptions = new Map<readonly ServiceOption[], PricedService[]>();
+    this.priced = candidates.map((c) => {
+      let priced = byOptions.get(c.services);
+      if (!priced) {
+        priced = c.services.map((o): PricedService => {
+          const table = tableOf(o.service, c.zone);
+          return {
+            option: o,
+            divisor: o.service.dim_divisor || DEFAULT_DIM_DIVISOR,
+            max_lb: table.max_lb,
+            rates: table.rates,
+          };
+        });
+        byOptions.set(c.services, priced);
+      }
+      return priced;
+    });
   }
 
   /** Index into `priced[c.index]` of the best service for a parcel, or -1 if none takes it. */
