@@ -621,7 +621,8 @@ for (const rate of RATES) {
  * Where a healthy delivery's lag goes, per stage (p50 / p99 ms over this rate's deliveries to the
  * 9 healthy endpoints): commit → numbered (the sequencer's notification) → delivery row created
  * (the consumer's transaction, `webhook_deliveries.created_at`, its start) → first attempt started
- * (the drain's queue and claim, `webhook_attempts.started_at`) → received (signing, HTTP). Then
+ * (the drain's queue and claim: a first attempt that succeeded is the delivery's `last_attempt_at`,
+ * a failed one is in `webhook_attempts`) → received (signing, HTTP). Then
  * what one delivery costs an endpoint's serial drain: the time between its successive first
  * attempts, and the drain's steps from DBOS's own record (`dbos.operation_outputs`).
  */
@@ -635,10 +636,11 @@ async function stages(ids: string[], from: number, to: number) {
   }>(
     `select d.event_id, d.webhook_id, d.event_seq,
        extract(epoch from d.created_at)::float8 * 1000 as created_ms,
-       extract(epoch from a.started_at)::float8 * 1000 as started_ms
+       extract(epoch from coalesce(a.started_at, d.last_attempt_at))::float8 * 1000 as started_ms
      from webhook_deliveries d
-     join webhook_attempts a on a.tenant_id = d.tenant_id and a.delivery_id = d.delivery_id and a.attempt = 1
-     where d.tenant_id = $1 and d.event_id = any($2) and d.webhook_id = any($3)`,
+     left join webhook_attempts a on a.tenant_id = d.tenant_id and a.delivery_id = d.delivery_id and a.attempt = 1
+     where d.tenant_id = $1 and d.event_id = any($2) and d.webhook_id = any($3)
+       and (a.attempt is not null or (d.status = 'succeeded' and d.attempts = 1))`,
     [T, ids, healthyWebhookIds],
   );
   const byWebhook = new Map(webhookIds.map((w, i) => [w, receivers[i]!]));

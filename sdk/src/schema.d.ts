@@ -14671,7 +14671,7 @@ export interface paths {
                     limit?: number;
                     /** @description next_cursor from the previous page */
                     cursor?: string;
-                    status?: "pending" | "delivering" | "succeeded" | "failed" | "cancelled";
+                    status?: "pending" | "succeeded" | "failed" | "cancelled";
                 };
                 header?: never;
                 path: {
@@ -23109,7 +23109,7 @@ export interface components {
             event_seq: number;
             event_type: string;
             /** @enum {string} */
-            status: "pending" | "delivering" | "succeeded" | "failed" | "cancelled";
+            status: "pending" | "succeeded" | "failed" | "cancelled";
             attempts: number;
             /** @description When pending: the next attempt */
             next_attempt_at: string | null;

@@ -147,7 +147,13 @@ describe('kill -9 of a worker during webhook deliveries', () => {
       `select status, attempts from webhook_deliveries where tenant_id = $1 and webhook_id = $2 and event_id = $3`,
       [T, hooks[0]!.hook.webhook_id, cutOff!.id],
     );
-    expect(inFlight).toEqual({ status: 'delivering', attempts: 0 });
+    // Still pending (deliveries are not marked in flight); its endpoint notes a batch in flight.
+    expect(inFlight).toEqual({ status: 'pending', attempts: 0 });
+    const [sending] = await q(
+      'select sending_since from webhook_sending where tenant_id = $1 and webhook_id = $2',
+      [T, hooks[0]!.hook.webhook_id],
+    );
+    expect(sending.sending_since).toBeInstanceOf(Date);
     const pendingDrains = await q(
       `select count(*)::int as n from dbos.workflow_status where name = 'orderly.webhook-drain'
        and executor_id = $1 and status = 'PENDING'`,
@@ -247,6 +253,14 @@ describe('kill -9 of a worker during webhook deliveries', () => {
           [T, h.hook.webhook_id],
         ),
       ).toEqual([{ status: 'succeeded', attempts: 1, n: events.length }]);
+      // Successes are not logged as attempts (each is its delivery row), and nothing failed.
+      expect(
+        await q(
+          `select count(*)::int as n from webhook_attempts a join webhook_deliveries d using (tenant_id, delivery_id)
+           where d.tenant_id = $1 and d.webhook_id = $2`,
+          [T, h.hook.webhook_id],
+        ),
+      ).toEqual([{ n: 0 }]);
     }
     // At least once: the attempt cut off by the kill was made again, with the same body.
     const again = receiver.at('/created').filter((d) => d.id === cutOff!.id);

@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../src/config.ts';
 import type { Deps } from '../src/http/context.ts';
 import { createLogger } from '../src/logger.ts';
-import { claimDue, recordAttempts } from '../src/modules/webhooks/delivery.ts';
+import { claimDue, recordAttempts, stalledEndpoints } from '../src/modules/webhooks/delivery.ts';
 import {
   afterFailure,
   DEFAULT_DELIVERY_POLICY,
@@ -444,7 +444,14 @@ describe('webhooks', () => {
       async () => (await req('GET', `/v1/webhooks/${inv.webhook_id}/deliveries/${first.delivery_id}`)).json,
       (d) => d.status === 'succeeded' && d.attempts === 2,
     );
-    expect(detail.attempt_log.map((x: any) => x.response_status)).toEqual([200, 200]);
+    // The first success was kept on the delivery row only; reopening moved it to the attempt log.
+    expect(detail.attempt_log.map((x: any) => [x.attempt, x.succeeded, x.response_status])).toEqual([
+      [1, true, 200],
+      [2, true, 200],
+    ]);
+    expect(detail.attempt_log[0].started_at).toBe(first.last_attempt_at);
+    expect(detail.attempt_log[1].started_at).toBe(detail.last_attempt_at);
+    expect(detail.attempt_log[0].started_at < detail.attempt_log[1].started_at).toBe(true);
 
     // Replay from a sequence queues those events again, in order.
     const mark = receiver.at('/inventory').length;
@@ -464,6 +471,17 @@ describe('webhooks', () => {
         .slice(mark)
         .map((r) => r.headers['webhook-id']),
     ).toEqual(expected.slice(1).map((e) => e.event_id));
+    // A replayed delivery keeps its earlier success in its attempt log, like a redelivered one.
+    const newest = log[0]!;
+    const replayed = await until(
+      'the replay to be logged',
+      async () => (await req('GET', `/v1/webhooks/${inv.webhook_id}/deliveries/${newest.delivery_id}`)).json,
+      (d) => d.status === 'succeeded' && d.attempts === 2,
+    );
+    expect(replayed.attempt_log.map((x: any) => [x.attempt, x.succeeded, x.started_at])).toEqual([
+      [1, true, newest.last_attempt_at],
+      [2, true, replayed.last_attempt_at],
+    ]);
 
     // A test ping is signed like the rest and answered synchronously.
     const ping = await req('POST', `/v1/webhooks/${inv.webhook_id}/test`);
@@ -731,7 +749,25 @@ describe('webhooks', () => {
         [ok, ok, no],
         0.5,
       );
+    // Claimed, the deliveries stay pending; the endpoint notes one batch in flight.
+    const sending = async () =>
+      (
+        await db.pool.query(
+          'select sending_since from webhook_sending where tenant_id = $1 and webhook_id = $2',
+          [t.tenant_id, hook.webhook_id],
+        )
+      ).rows[0]?.sending_since as Date | null | undefined;
+    expect(await sending()).toBeInstanceOf(Date);
+    expect(
+      (
+        await db.pool.query(
+          'select distinct status from webhook_deliveries where tenant_id = $1 and webhook_id = $2',
+          [t.tenant_id, hook.webhook_id],
+        )
+      ).rows,
+    ).toEqual([{ status: 'pending' }]);
     expect(await record()).toEqual(['succeeded', 'succeeded', 'retrying']);
+    expect(await sending()).toBeNull();
     // Run again, as after a crash between recording and DBOS noting the step: nothing twice.
     expect(await record()).toEqual(['already_recorded', 'already_recorded', 'already_recorded']);
     const { rows } = await db.pool.query(
@@ -741,13 +777,14 @@ describe('webhooks', () => {
        where d.tenant_id = $1 and d.webhook_id = $2 group by 1, 2, 3, 4, 6 order by 1`,
       [t.tenant_id, hook.webhook_id],
     );
+    // Only the failure is in the attempt log; a success is its delivery row.
     expect(rows).toEqual([
       {
         delivery_id: 'dlv_batch1',
         status: 'succeeded',
         attempts: 1,
         response_status: 204,
-        logged: 1,
+        logged: 0,
         round_started: true,
       },
       {
@@ -755,7 +792,7 @@ describe('webhooks', () => {
         status: 'succeeded',
         attempts: 1,
         response_status: 204,
-        logged: 1,
+        logged: 0,
         round_started: true,
       },
       {
@@ -773,6 +810,22 @@ describe('webhooks', () => {
         response_status: null,
         logged: 0,
         round_started: false,
+      },
+    ]);
+    // The API still lists each success, from its delivery row.
+    const ok1 = (await req('GET', `/v1/webhooks/${hook.webhook_id}/deliveries/dlv_batch1`)).json;
+    expect(ok1.attempt_log).toEqual([
+      { attempt: 1, started_at: at, succeeded: true, response_status: 204, latency_ms: 2, error: null },
+    ]);
+    const no3 = (await req('GET', `/v1/webhooks/${hook.webhook_id}/deliveries/dlv_batch3`)).json;
+    expect(no3.attempt_log).toEqual([
+      {
+        attempt: 1,
+        started_at: at,
+        succeeded: false,
+        response_status: 502,
+        latency_ms: 4,
+        error: 'answered 502',
       },
     ]);
     // Not sent, so its round of retries has not started. The failure after the successes starts a
@@ -817,6 +870,118 @@ describe('webhooks', () => {
     expect((await req('DELETE', `/v1/webhooks/${hook.webhook_id}`)).status).toBe(204);
   });
 
+  it('disabling cancels deliveries in flight: a success still lands as succeeded, a failure as cancelled', async () => {
+    const hook = await create('/midflight', ['nothing.ever']);
+    const events = (await eventsOf('product.created')).slice(-3);
+    await db.pool.query(
+      `insert into webhook_deliveries (tenant_id, webhook_id, delivery_id, event_id, event_seq, event_type, status)
+       select $1, $2, 'dlv_mid' || n, e.event_id, e.seq, e.type, 'pending'
+       from unnest($3::text[], $4::bigint[], $5::text[]) with ordinality as e(event_id, seq, type, n)`,
+      [
+        t.tenant_id,
+        hook.webhook_id,
+        events.map((e) => e.event_id),
+        events.map((e) => e.seq),
+        events.map((e) => e.type),
+      ],
+    );
+    const claim = await claimDue(db.pool, t.tenant_id, hook.webhook_id, 0, 10);
+    if (claim.kind !== 'send') throw new Error(`expected a claim, got ${claim.kind}`);
+    expect(claim.deliveries).toHaveLength(3);
+    // Disabled while the batch is in flight: all three were pending, so all three are cancelled.
+    const off = await req('PATCH', `/v1/webhooks/${hook.webhook_id}`, { enabled: false });
+    expect(off.status, off.text).toBe(200);
+    const [disabled] = await until(
+      'the webhook.disabled event',
+      async () => (await eventsOf('webhook.disabled')).filter((e) => e.subject === hook.webhook_id),
+      (list) => list.length === 1,
+    );
+    expect(disabled.data.cancelled).toBe(3);
+    const at = new Date().toISOString();
+    const ok = { ok: true, response_status: 200, latency_ms: 1, error: null, started_at: at };
+    const no = { ok: false, response_status: 500, latency_ms: 1, error: 'answered 500', started_at: at };
+    const record = () =>
+      recordAttempts(
+        db.pool,
+        deps.metrics,
+        deliveryPolicy(),
+        t.tenant_id,
+        hook.webhook_id,
+        claim.deliveries,
+        [ok, no],
+        0.5,
+      );
+    expect(await record()).toEqual(['succeeded', 'cancelled']);
+    expect(await record()).toEqual(['already_recorded', 'already_recorded']);
+    const log = await deliveries(hook.webhook_id);
+    expect(log.map((d) => [d.delivery_id, d.status, d.attempts, d.response_status, d.last_error])).toEqual([
+      ['dlv_mid3', 'cancelled', 0, null, expect.stringMatching(/endpoint disabled/)],
+      ['dlv_mid2', 'cancelled', 1, 500, 'answered 500'],
+      ['dlv_mid1', 'succeeded', 1, 200, null],
+    ]);
+    expect((await deliveries(hook.webhook_id, '&status=succeeded')).map((d) => d.delivery_id)).toEqual([
+      'dlv_mid1',
+    ]);
+    expect((await deliveries(hook.webhook_id, '&status=cancelled')).map((d) => d.delivery_id)).toEqual([
+      'dlv_mid3',
+      'dlv_mid2',
+    ]);
+    // The status nothing produces any more is not accepted as a filter.
+    expect((await req('GET', `/v1/webhooks/${hook.webhook_id}/deliveries?status=delivering`)).status).toBe(
+      422,
+    );
+    expect((await req('DELETE', `/v1/webhooks/${hook.webhook_id}`)).status).toBe(204);
+  });
+
+  it('the sweep finds endpoints due with nothing in flight, or in flight far too long, and no others', async () => {
+    const [event] = (await eventsOf('product.created')).slice(-1);
+    const paths = ['/stall-due', '/stall-in-flight', '/stall-busy', '/stall-fresh'];
+    const [due, inFlight, busy, fresh] = await Promise.all(
+      paths.map(async (p) => (await create(p, ['nothing.ever'])).webhook_id),
+    );
+    // In a transaction rolled back at the end, so the scheduled sweep never sees these.
+    const tx = await db.pool.connect();
+    try {
+      await tx.query('begin');
+      const endpoint = async (webhookId: string, dueAgo: string, sendingSince: string | null) => {
+        await tx.query(
+          `insert into webhook_deliveries (tenant_id, webhook_id, delivery_id, event_id, event_seq, event_type,
+             status, next_attempt_at)
+           values ($1, $2, 'dlv_' || $2, $3, $4, $5, 'pending', now() - $6::interval)`,
+          [t.tenant_id, webhookId, event.event_id, event.seq, event.type, dueAgo],
+        );
+        if (sendingSince !== null) {
+          await tx.query(
+            `insert into webhook_sending (tenant_id, webhook_id, sending_since) values ($1, $2, now() - $3::interval)`,
+            [t.tenant_id, webhookId, sendingSince],
+          );
+        }
+      };
+      await endpoint(due!, '5 minutes', null);
+      await endpoint(inFlight!, '20 minutes', '15 minutes');
+      // Sending now, though its head has waited long (a backlog): not stalled.
+      await endpoint(busy!, '5 minutes', '5 seconds');
+      // Due a moment ago, nothing in flight: its drain has not come to it yet.
+      await endpoint(fresh!, '5 seconds', null);
+      const found = (await stalledEndpoints(tx, 120, 600, 1000)).filter((s) =>
+        [due, inFlight, busy, fresh].includes(s.webhook_id),
+      );
+      expect(found.map((s) => [s.webhook_id, s.stalled]).sort()).toEqual(
+        [
+          [due, 'due'],
+          [inFlight, 'in_flight'],
+        ].sort(),
+      );
+      expect(found.map((s) => s.delivery_id).sort()).toEqual([`dlv_${due}`, `dlv_${inFlight}`].sort());
+    } finally {
+      await tx.query('rollback');
+      tx.release();
+    }
+    for (const id of [due, inFlight, busy, fresh]) {
+      expect((await req('DELETE', `/v1/webhooks/${id}`)).status).toBe(204);
+    }
+  });
+
   it('the sweep restarts an endpoint whose oldest delivery nobody is sending', async () => {
     const { DBOS } = await import('@dbos-inc/dbos-sdk');
     const hook = await create('/swept', ['product.created']);
@@ -835,6 +1000,48 @@ describe('webhooks', () => {
       (n) => n >= 1,
     );
     expect(receiver.at('/swept')[0]!.headers['webhook-id']).toBe(event.event_id);
+    await until(
+      'the swept delivery to be recorded',
+      async () => (await req('GET', `/v1/webhooks/${hook.webhook_id}/deliveries/dlv_swept`)).json,
+      (d) => d.status === 'succeeded',
+    );
+  });
+
+  it('the sweep restarts an endpoint whose batch has been in flight far too long (its drain is gone)', async () => {
+    const { DBOS } = await import('@dbos-inc/dbos-sdk');
+    const hook = await create('/swept-in-flight', ['product.created']);
+    // As if a drain had claimed it a quarter of an hour ago and died before recording.
+    const [event] = (await eventsOf('product.created')).slice(-1);
+    await db.pool.query(
+      `insert into webhook_deliveries (tenant_id, webhook_id, delivery_id, event_id, event_seq, event_type, status,
+         next_attempt_at)
+       values ($1, $2, 'dlv_swept_in_flight', $3, $4, $5, 'pending', now() - interval '15 minutes')`,
+      [t.tenant_id, hook.webhook_id, event.event_id, event.seq, event.type],
+    );
+    await db.pool.query(
+      `insert into webhook_sending (tenant_id, webhook_id, sending_since)
+       values ($1, $2, now() - interval '15 minutes')`,
+      [t.tenant_id, hook.webhook_id],
+    );
+    await (await DBOS.triggerSchedule('orderly.webhook-sweep')).getResult();
+    await until(
+      'the swept delivery',
+      async () => receiver.at('/swept-in-flight').length,
+      (n) => n >= 1,
+    );
+    expect(receiver.at('/swept-in-flight')[0]!.headers['webhook-id']).toBe(event.event_id);
+    const d = await until(
+      'the swept delivery to be recorded',
+      async () => (await req('GET', `/v1/webhooks/${hook.webhook_id}/deliveries/dlv_swept_in_flight`)).json,
+      (x) => x.status === 'succeeded',
+    );
+    expect(d.attempt_log).toMatchObject([{ attempt: 1, succeeded: true, response_status: 200 }]);
+    // The drain that recorded it ended the mark.
+    const { rows } = await db.pool.query(
+      'select sending_since from webhook_sending where tenant_id = $1 and webhook_id = $2',
+      [t.tenant_id, hook.webhook_id],
+    );
+    expect(rows).toEqual([{ sending_since: null }]);
   });
 
   it('runs each drain once per id: starting it again under the same id does nothing twice', async () => {
@@ -843,12 +1050,20 @@ describe('webhooks', () => {
     expect(drains.length).toBeGreaterThan(0);
     const { webhookDrain } = await import('../src/modules/webhooks/workflows.ts');
     const done = drains[0]!;
-    const attemptsBefore = (await db.pool.query('select count(*)::int as n from webhook_attempts')).rows[0].n;
+    // Every attempt recorded: failures are logged, every attempt counts on its delivery.
+    const recorded = async () =>
+      (
+        await db.pool.query(
+          `select (select count(*)::int from webhook_attempts) as logged,
+             (select coalesce(sum(attempts), 0)::int from webhook_deliveries) as attempts`,
+        )
+      ).rows[0];
+    const attemptsBefore = await recorded();
+    expect(attemptsBefore.attempts).toBeGreaterThan(0);
     const handle = await DBOS.startWorkflow(webhookDrain, { workflowID: done.workflowID })(
       ...((done.input ?? []) as [string, string, number]),
     );
     await handle.getResult();
-    const attemptsAfter = (await db.pool.query('select count(*)::int as n from webhook_attempts')).rows[0].n;
-    expect(attemptsAfter).toBe(attemptsBefore);
+    expect(await recorded()).toEqual(attemptsBefore);
   });
 });

@@ -66,19 +66,39 @@ export async function insertDeliveries(db: Queryable, deliveries: NewDelivery[])
 
 /**
  * Replay: creates the missing deliveries and reopens finished ones; open ones stay as they are.
- * Returns how many were queued.
+ * A succeeded delivery's success goes to the attempt log first (it was kept on the delivery row
+ * only), so its history survives being sent again. Returns how many were queued. The caller's
+ * transaction holds the endpoint.
  */
 export async function queueAgain(db: Queryable, deliveries: NewDelivery[]) {
   if (deliveries.length === 0) return 0;
+  const rows = JSON.stringify(deliveries);
+  const recordset = `jsonb_to_recordset($1::jsonb) as d(tenant_id text, webhook_id text, delivery_id text,
+       event_id text, event_seq bigint, event_type text)`;
+  // Locked first, in seq order (the order drains lock them in): a success recorded meanwhile is
+  // seen, so it is copied before the delivery is reopened.
+  await db.query(
+    `with existing as (
+       select w.tenant_id, w.delivery_id, w.status, w.attempts, w.last_attempt_at, w.response_status,
+         w.latency_ms
+       from webhook_deliveries w join ${recordset}
+         on w.tenant_id = d.tenant_id and w.webhook_id = d.webhook_id and w.event_seq = d.event_seq
+       order by w.event_seq for update of w)
+     insert into webhook_attempts (tenant_id, delivery_id, attempt, started_at, succeeded, response_status,
+       latency_ms, error)
+     select tenant_id, delivery_id, attempts, last_attempt_at, true, response_status, coalesce(latency_ms, 0), null
+     from existing where status = 'succeeded' and attempts > 0 and last_attempt_at is not null
+     on conflict do nothing`,
+    [rows],
+  );
   const res = await db.query(
     `insert into webhook_deliveries (tenant_id, webhook_id, delivery_id, event_id, event_seq, event_type, status)
      select d.tenant_id, d.webhook_id, d.delivery_id, d.event_id, d.event_seq, d.event_type, 'pending'
-     from jsonb_to_recordset($1::jsonb) as d(tenant_id text, webhook_id text, delivery_id text, event_id text,
-       event_seq bigint, event_type text)
+     from ${recordset}
      on conflict (tenant_id, webhook_id, event_seq) do update set status = 'pending', next_attempt_at = now(),
        retry_started_at = null, round_attempts = 0, completed_at = null, updated_at = now()
      where webhook_deliveries.status in ('succeeded', 'failed', 'cancelled')`,
-    [JSON.stringify(deliveries)],
+    [rows],
   );
   return res.rowCount ?? 0;
 }
@@ -116,19 +136,48 @@ export async function findDelivery(
   return rows[0];
 }
 
-export async function listAttempts(db: Queryable, tenantId: string, deliveryId: string, limit: number) {
+/**
+ * The attempts of a delivery, oldest first: the failed ones are logged, and a succeeded
+ * delivery's success is its last attempt, kept on the delivery row.
+ */
+export async function listAttempts(db: Queryable, tenantId: string, d: DeliveryRow, limit: number) {
   const { rows } = await db.query<Omit<Attempt, 'started_at'> & { started_at: Date }>(
     `select attempt, started_at, succeeded, response_status, latency_ms, error from webhook_attempts
      where tenant_id = $1 and delivery_id = $2 order by attempt limit $3`,
-    [tenantId, deliveryId, limit],
+    [tenantId, d.delivery_id, limit],
   );
-  return rows.map((r) => ({ ...r, started_at: r.started_at.toISOString() }));
+  const attempts: Attempt[] = rows.map((r) => ({ ...r, started_at: r.started_at.toISOString() }));
+  const success = d.status === 'succeeded' ? d.last_attempt_at : null;
+  // Logged already when it was recorded before successes stopped being logged.
+  if (success && attempts.length < limit && !rows.some((r) => r.attempt === d.attempts)) {
+    attempts.push({
+      attempt: d.attempts,
+      started_at: success.toISOString(),
+      succeeded: true,
+      response_status: d.response_status,
+      latency_ms: d.latency_ms ?? 0,
+      error: null,
+    });
+  }
+  return attempts;
 }
 
-/** Redelivery: a finished delivery goes back to pending, with a fresh round of retries. */
+/**
+ * Redelivery: a finished delivery goes back to pending, with a fresh round of retries; a
+ * succeeded one's success goes to the attempt log first, in the same statement. The caller's
+ * transaction holds the delivery.
+ */
 export async function reopenDelivery(db: Queryable, tenantId: string, deliveryId: string) {
   const { rows } = await db.query<DeliveryRow>(
-    `update webhook_deliveries set status = 'pending', next_attempt_at = now(), retry_started_at = null,
+    `with logged as (
+       insert into webhook_attempts (tenant_id, delivery_id, attempt, started_at, succeeded, response_status,
+         latency_ms, error)
+       select tenant_id, delivery_id, attempts, last_attempt_at, true, response_status, coalesce(latency_ms, 0), null
+       from webhook_deliveries
+       where tenant_id = $1 and delivery_id = $2 and status = 'succeeded' and attempts > 0
+         and last_attempt_at is not null
+       on conflict do nothing)
+     update webhook_deliveries set status = 'pending', next_attempt_at = now(), retry_started_at = null,
        round_attempts = 0, completed_at = null, updated_at = now()
      where tenant_id = $1 and delivery_id = $2 and status in ('succeeded', 'failed', 'cancelled')
      returning ${DELIVERY_COLUMNS}`,
@@ -137,7 +186,10 @@ export async function reopenDelivery(db: Queryable, tenantId: string, deliveryId
   return rows[0] ? toDelivery(rows[0]) : undefined;
 }
 
-/** Disabling an endpoint cancels what it had waiting (an attempt in flight finishes first). */
+/**
+ * Disabling an endpoint cancels what it had waiting, in flight included: an attempt in flight is
+ * still recorded, a success as succeeded (it was delivered), a failure as cancelled.
+ */
 export async function cancelPending(db: Queryable, tenantId: string, webhookId: string, why: string) {
   const res = await db.query(
     `update webhook_deliveries set status = 'cancelled', last_error = coalesce(last_error, $3),
@@ -151,44 +203,40 @@ export async function cancelPending(db: Queryable, tenantId: string, webhookId: 
 /** The endpoint's oldest open deliveries, in seq order, locked: only these may be sent next. */
 export async function oldestOpen(db: Queryable, tenantId: string, webhookId: string, limit: number) {
   const { rows } = await db.query<
-    Pick<DeliveryRow, 'delivery_id' | 'event_id' | 'event_seq' | 'event_type' | 'status' | 'attempts'> & {
+    Pick<DeliveryRow, 'delivery_id' | 'event_id' | 'event_seq' | 'event_type' | 'attempts'> & {
       wait_ms: number;
     }
   >(
     // Only what a claim needs (a batch is hundreds of rows); how long each still waits, from here.
-    `select delivery_id, event_id, event_seq, event_type, status, attempts,
-       case when status = 'pending'
-         then greatest(0, ceil(extract(epoch from next_attempt_at - clock_timestamp()) * 1000))::integer
-         else 0 end as wait_ms
+    `select delivery_id, event_id, event_seq, event_type, attempts,
+       greatest(0, ceil(extract(epoch from next_attempt_at - clock_timestamp()) * 1000))::integer as wait_ms
      from webhook_deliveries
-     where tenant_id = $1 and webhook_id = $2 and status in ('pending', 'delivering')
+     where tenant_id = $1 and webhook_id = $2 and status = 'pending'
      order by event_seq limit $3 for update`,
     [tenantId, webhookId, limit],
   );
   return rows;
 }
 
-export async function markDelivering(db: Queryable, tenantId: string, deliveryIds: string[]) {
+/**
+ * The endpoint's drain has a batch claimed and not yet recorded, since now: once per batch, not
+ * per delivery (the deliveries stay pending). Not on webhook_endpoints, whose row the consumer
+ * holds while it creates deliveries.
+ */
+export async function markSending(db: Queryable, tenantId: string, webhookId: string) {
   await db.query(
-    `update webhook_deliveries set status = 'delivering',
-       retry_started_at = coalesce(retry_started_at, clock_timestamp()), updated_at = clock_timestamp()
-     where tenant_id = $1 and delivery_id = any($2)`,
-    [tenantId, deliveryIds],
+    `insert into webhook_sending (tenant_id, webhook_id, sending_since) values ($1, $2, clock_timestamp())
+     on conflict (tenant_id, webhook_id) do update set sending_since = excluded.sending_since`,
+    [tenantId, webhookId],
   );
 }
 
-/**
- * Claimed deliveries not sent (one before them failed, or the batch ran out of time) wait again,
- * as they were: a round of retries not yet attempted has not started.
- */
-export async function unclaim(db: Queryable, tenantId: string, deliveryIds: string[]) {
-  if (deliveryIds.length === 0) return;
+/** The batch is recorded: nothing of the endpoint's is in flight. */
+export async function endSending(db: Queryable, tenantId: string, webhookId: string) {
   await db.query(
-    `update webhook_deliveries set status = 'pending',
-       retry_started_at = case when round_attempts = 0 then null else retry_started_at end,
-       updated_at = clock_timestamp()
-     where tenant_id = $1 and delivery_id = any($2) and status = 'delivering'`,
-    [tenantId, deliveryIds],
+    `update webhook_sending set sending_since = null
+     where tenant_id = $1 and webhook_id = $2 and sending_since is not null`,
+    [tenantId, webhookId],
   );
 }
 
@@ -229,7 +277,7 @@ export type NewAttempt = {
   error: string | null;
 };
 
-/** The delivery log of a batch of attempts, in one statement. */
+/** Failed attempts, into the attempt log (a success stays on its delivery row), in one statement. */
 export async function insertAttempts(db: Queryable, tenantId: string, attempts: readonly NewAttempt[]) {
   if (attempts.length === 0) return;
   await db.query(
@@ -252,12 +300,16 @@ export async function insertAttempts(db: Queryable, tenantId: string, attempts: 
   );
 }
 
-/** Marks a batch of successful attempts onto their deliveries, in one statement. */
+/**
+ * Marks a batch of successful attempts onto their deliveries, in one statement: the delivery row
+ * is their log (attempts, last_attempt_at, response_status, latency_ms).
+ */
 export async function finishSucceeded(db: Queryable, tenantId: string, attempts: readonly NewAttempt[]) {
   if (attempts.length === 0) return;
   await db.query(
     `update webhook_deliveries d set status = 'succeeded', attempts = greatest(d.attempts, a.attempt),
-       round_attempts = d.round_attempts + 1, last_attempt_at = a.started_at,
+       round_attempts = d.round_attempts + 1, retry_started_at = coalesce(d.retry_started_at, a.started_at),
+       last_attempt_at = a.started_at,
        response_status = a.response_status, latency_ms = a.latency_ms, last_error = null,
        completed_at = clock_timestamp(), updated_at = clock_timestamp()
      from unnest($2::text[], $3::int[], $4::timestamptz[], $5::int[], $6::int[])
@@ -274,7 +326,7 @@ export async function finishSucceeded(db: Queryable, tenantId: string, attempts:
   );
 }
 
-/** Writes the outcome of attempt `attempt` onto the delivery. */
+/** Writes the outcome of attempt `attempt` onto the delivery; its round starts with it if not before. */
 export async function finishAttempt(
   db: Queryable,
   tenantId: string,
@@ -291,7 +343,8 @@ export async function finishAttempt(
 ) {
   await db.query(
     `update webhook_deliveries set status = $3, attempts = greatest(attempts, $4),
-       round_attempts = round_attempts + 1, last_attempt_at = $5, response_status = $6, latency_ms = $7,
+       round_attempts = round_attempts + 1, retry_started_at = coalesce(retry_started_at, $5),
+       last_attempt_at = $5, response_status = $6, latency_ms = $7,
        last_error = $8,
        next_attempt_at = case when $9::integer is null then next_attempt_at
          else clock_timestamp() + make_interval(secs => $9::integer / 1000.0) end,
@@ -313,8 +366,8 @@ export async function finishAttempt(
 }
 
 /**
- * Endpoints whose oldest open delivery nobody seems to be sending: due for a while and not
- * in flight, or in flight far longer than any attempt takes. For the sweep.
+ * Endpoints whose oldest open delivery nobody seems to be sending: due for a while with nothing
+ * in flight, or a batch in flight far longer than any takes (its drain is gone). For the sweep.
  */
 export async function stalledEndpoints(db: Queryable, due_s: number, in_flight_s: number, limit: number) {
   const { rows } = await db.query<{
@@ -322,17 +375,20 @@ export async function stalledEndpoints(db: Queryable, due_s: number, in_flight_s
     webhook_id: string;
     delivery_id: string;
     attempts: number;
-    status: string;
+    stalled: 'due' | 'in_flight';
   }>(
-    `select w.tenant_id, w.webhook_id, h.delivery_id, h.attempts, h.status from webhook_endpoints w
+    `select w.tenant_id, w.webhook_id, h.delivery_id, h.attempts,
+       case when s.sending_since is null then 'due' else 'in_flight' end as stalled
+     from webhook_endpoints w
+     left join webhook_sending s on s.tenant_id = w.tenant_id and s.webhook_id = w.webhook_id
      cross join lateral (
-       select d.delivery_id, d.attempts, d.status, d.next_attempt_at, d.updated_at from webhook_deliveries d
-       where d.tenant_id = w.tenant_id and d.webhook_id = w.webhook_id and d.status in ('pending', 'delivering')
+       select d.delivery_id, d.attempts, d.next_attempt_at from webhook_deliveries d
+       where d.tenant_id = w.tenant_id and d.webhook_id = w.webhook_id and d.status = 'pending'
        order by d.event_seq limit 1
      ) h
      where w.enabled and (
-       (h.status = 'pending' and h.next_attempt_at < now() - make_interval(secs => $1))
-       or (h.status = 'delivering' and h.updated_at < now() - make_interval(secs => $2)))
+       (s.sending_since is null and h.next_attempt_at < now() - make_interval(secs => $1))
+       or s.sending_since < now() - make_interval(secs => $2))
      limit $3`,
     [due_s, in_flight_s, limit],
   );

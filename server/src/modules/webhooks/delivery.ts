@@ -126,11 +126,8 @@ async function claimIn(tx: PoolClient, tenantId: string, webhookId: string, max:
   if (head.wait_ms > 0) return { kind: 'wait' as const, wait_ms: head.wait_ms };
   const firstWaiting = open.findIndex((d) => d.wait_ms > 0);
   const due = firstWaiting === -1 ? open : open.slice(0, firstWaiting);
-  await deliveries.markDelivering(
-    tx,
-    tenantId,
-    due.map((d) => d.delivery_id),
-  );
+  // One mark for the batch; the deliveries themselves stay pending until their attempt is recorded.
+  await deliveries.markSending(tx, tenantId, webhookId);
   return {
     kind: 'send' as const,
     deliveries: due.map((d) => ({
@@ -263,14 +260,16 @@ async function prepareBatch(
 export type Recorded = 'succeeded' | 'retrying' | 'failed' | 'cancelled' | 'already_recorded' | 'gone';
 
 /**
- * Records the attempts made (`results[i]` for `claims[i]`) in one transaction, and puts the claims
- * not sent (after a failure, or when the batch ran out of time) back to pending. Every attempt goes to the log (one insert for the
- * batch) and its outcome onto the delivery: the successes in one update; a failure (at most one,
- * the last: sending stops there) pending again with the next attempt's time, failed once its
- * retry window is over, or cancelled when the endpoint was disabled meanwhile. A delivery given
- * up on an endpoint that has delivered nothing for `disable_after_ms` disables it, with the
- * reason and a `webhook.disabled` event. Idempotent: an attempt already recorded is not recorded
- * again.
+ * Records the attempts made (`results[i]` for `claims[i]`) in one transaction and ends the
+ * endpoint's batch in flight; the claims not sent (after a failure, or when the batch ran out of
+ * time) were never changed, so they simply wait on. Each outcome goes onto its delivery: the
+ * successes in one update (the delivery row is their log; a delivery cancelled while in flight
+ * is still recorded as succeeded, since it was delivered); a failure (at most one, the last:
+ * sending stops there) into the attempt log, and onto the delivery pending again with the next
+ * attempt's time, failed once its retry window is over, or cancelled when the endpoint was
+ * disabled meanwhile. A delivery given up on an endpoint that has delivered nothing for
+ * `disable_after_ms` disables it, with the reason and a `webhook.disabled` event. Idempotent: an
+ * attempt already recorded is not recorded again.
  */
 export function recordAttempts(
   pool: Pool,
@@ -284,11 +283,7 @@ export function recordAttempts(
 ) {
   return withTransaction(pool, async (tx): Promise<Recorded[]> => {
     const outcomes = await recordIn(tx, policy, tenantId, webhookId, claims, results, random);
-    await deliveries.unclaim(
-      tx,
-      tenantId,
-      claims.slice(results.length).map((c) => c.delivery_id),
-    );
+    await deliveries.endSending(tx, tenantId, webhookId);
     const counter = deliveryCounter(metrics);
     for (const outcome of new Set(outcomes)) {
       counter.inc({ outcome }, outcomes.filter((o) => o === outcome).length);
@@ -339,7 +334,11 @@ async function recordIn(
       if (!result.ok) failure = { d, attempt, index: i };
     }
   }
-  await deliveries.insertAttempts(tx, tenantId, attempts);
+  await deliveries.insertAttempts(
+    tx,
+    tenantId,
+    attempts.filter((a) => !a.succeeded),
+  );
   const succeeded = attempts.filter((a) => a.succeeded);
   if (succeeded.length > 0) {
     await deliveries.finishSucceeded(tx, tenantId, succeeded);
@@ -353,7 +352,8 @@ async function recordIn(
       attempt_in_round: d.round_attempts + 1,
       round_started_ms: (d.retry_started_at ?? attempt.started_at).getTime(),
       now_ms: ep.now.getTime(),
-      endpoint_enabled: ep.enabled && d.status === 'delivering',
+      // Disabling cancelled it while it was in flight.
+      endpoint_enabled: ep.enabled && d.status === 'pending',
     },
     random,
   );

@@ -76,16 +76,17 @@ export function shouldDisable(policy: DeliveryPolicy, failing_since_ms: number, 
 }
 
 /**
- * The delivery state machine. `delivering` is an attempt in flight; a retry goes back to
- * `pending`; redelivery and replay reopen a finished delivery; disabling an endpoint cancels what
- * it had pending.
+ * The delivery state machine. A delivery stays `pending` while an attempt is in flight (the
+ * endpoint notes the batch in flight, not each delivery); an attempt ends it `succeeded`, or on a
+ * failure `pending` for a retry, `failed` or `cancelled`; redelivery and replay reopen a finished
+ * delivery; disabling an endpoint cancels what it had pending, and an attempt in flight then
+ * still lands: a success as `succeeded`.
  */
 export const DELIVERY_TRANSITIONS: Record<DeliveryStatus, readonly DeliveryStatus[]> = {
-  pending: ['delivering', 'cancelled'],
-  delivering: ['succeeded', 'pending', 'failed', 'cancelled'],
+  pending: ['succeeded', 'failed', 'cancelled'],
   succeeded: ['pending'],
   failed: ['pending'],
-  cancelled: ['pending'],
+  cancelled: ['pending', 'succeeded'],
 };
 
 /** Finished deliveries, the ones redelivery and replay may send again. */

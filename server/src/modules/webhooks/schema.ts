@@ -12,7 +12,7 @@ export const REPLAY_EVENTS_MAX = 10_000;
 /** How long a rotated-out secret keeps signing by default (and at most). */
 export const PREVIOUS_SECRET_TTL_S_MAX = 86_400;
 
-export const DELIVERY_STATUSES = ['pending', 'delivering', 'succeeded', 'failed', 'cancelled'] as const;
+export const DELIVERY_STATUSES = ['pending', 'succeeded', 'failed', 'cancelled'] as const;
 export type DeliveryStatus = (typeof DELIVERY_STATUSES)[number];
 
 const EventTypePattern = z

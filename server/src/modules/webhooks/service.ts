@@ -193,7 +193,7 @@ export async function getDelivery(db: Queryable, tenantId: string, webhookId: st
   if (!d) throw notFound(`Delivery ${deliveryId}`);
   return {
     ...deliveries.toDelivery(d),
-    attempt_log: await deliveries.listAttempts(db, tenantId, deliveryId, ATTEMPT_LOG_MAX),
+    attempt_log: await deliveries.listAttempts(db, tenantId, d, ATTEMPT_LOG_MAX),
   };
 }
 

@@ -49,7 +49,7 @@ const NOT_READY_WAIT_MS = 60_000;
  * was disabled, re-enabled and replayed meanwhile (the new drain queues behind this one).
  */
 const WAIT_SLICE_MS = 5 * 60_000;
-/** The sweep: a delivery this overdue, or in flight this long, has nobody sending it. */
+/** The sweep: a delivery this overdue with nothing in flight, or a batch in flight this long, has nobody sending it. */
 const STALLED_DUE_S = 120;
 const STALLED_IN_FLIGHT_S = 600;
 const SWEEP_ENDPOINTS_MAX = 1000;
@@ -86,7 +86,8 @@ export const webhookDrain = DBOS.registerWorkflow(
           await DBOS.sleep(Math.min(claim.wait_ms, WAIT_SLICE_MS));
           continue;
         }
-        // Not retried by DBOS: a failed attempt is a result, retried on our schedule.
+        // Not retried by DBOS: a failed attempt is a result, retried on our schedule. A crash from
+        // here to the record step leaves the endpoint marked in flight, for the sweep.
         const results: AttemptResult[] = await DBOS.runStep(
           () => {
             const { pool, config } = workflowDeps();
@@ -153,7 +154,7 @@ export const webhookSweep = DBOS.registerWorkflow(
     );
     // Named after the stalled delivery's state, so sweeps that find it again start nothing new.
     for (const s of stalled) {
-      const id = `webhook-sweep:${s.tenant_id}:${s.webhook_id}:${s.delivery_id}:${s.attempts}:${s.status}`;
+      const id = `webhook-sweep:${s.tenant_id}:${s.webhook_id}:${s.delivery_id}:${s.attempts}:${s.stalled}`;
       await startDrain(id, s.tenant_id, s.webhook_id, 0);
     }
     if (stalled.length > 0)
