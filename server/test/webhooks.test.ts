@@ -186,6 +186,21 @@ describe('webhooks', () => {
     (await req('GET', `/v1/webhooks/${webhookId}/deliveries?limit=200${query}`)).json.data as any[];
   const eventsOf = async (types: string, after = 0) =>
     (await req('GET', `/v1/events?after=${after}&types=${types}&limit=1000`)).json.data as any[];
+  /** Pending deliveries of these events to the endpoint, named `${prefix}1`, `${prefix}2`, … */
+  const insertPending = (webhookId: string, events: any[], prefix: string) =>
+    db.pool.query(
+      `insert into webhook_deliveries (tenant_id, webhook_id, delivery_id, event_id, event_seq, event_type, status)
+       select $1, $2, $3::text || n, e.event_id, e.seq, e.type, 'pending'
+       from unnest($4::text[], $5::bigint[], $6::text[]) with ordinality as e(event_id, seq, type, n)`,
+      [
+        t.tenant_id,
+        webhookId,
+        prefix,
+        events.map((e) => e.event_id),
+        events.map((e) => e.seq),
+        events.map((e) => e.type),
+      ],
+    );
   const latestSeq = async () => {
     const all = (await req('GET', '/v1/events?after=0&limit=1000')).json.data as any[];
     return all.at(-1)?.seq ?? 0;
@@ -714,18 +729,7 @@ describe('webhooks', () => {
     const hook = await create('/batch', ['nothing.ever']);
     const events = (await eventsOf('product.created')).slice(-4);
     expect(events).toHaveLength(4);
-    await db.pool.query(
-      `insert into webhook_deliveries (tenant_id, webhook_id, delivery_id, event_id, event_seq, event_type, status)
-       select $1, $2, 'dlv_batch' || n, e.event_id, e.seq, e.type, 'pending'
-       from unnest($3::text[], $4::bigint[], $5::text[]) with ordinality as e(event_id, seq, type, n)`,
-      [
-        t.tenant_id,
-        hook.webhook_id,
-        events.map((e) => e.event_id),
-        events.map((e) => e.seq),
-        events.map((e) => e.type),
-      ],
-    );
+    await insertPending(hook.webhook_id, events, 'dlv_batch');
     const claim = await claimDue(db.pool, t.tenant_id, hook.webhook_id, 0, 10);
     if (claim.kind !== 'send') throw new Error(`expected a claim, got ${claim.kind}`);
     expect(claim.deliveries.map((d) => d.delivery_id)).toEqual([
@@ -873,18 +877,7 @@ describe('webhooks', () => {
   it('disabling cancels deliveries in flight: a success still lands as succeeded, a failure as cancelled', async () => {
     const hook = await create('/midflight', ['nothing.ever']);
     const events = (await eventsOf('product.created')).slice(-3);
-    await db.pool.query(
-      `insert into webhook_deliveries (tenant_id, webhook_id, delivery_id, event_id, event_seq, event_type, status)
-       select $1, $2, 'dlv_mid' || n, e.event_id, e.seq, e.type, 'pending'
-       from unnest($3::text[], $4::bigint[], $5::text[]) with ordinality as e(event_id, seq, type, n)`,
-      [
-        t.tenant_id,
-        hook.webhook_id,
-        events.map((e) => e.event_id),
-        events.map((e) => e.seq),
-        events.map((e) => e.type),
-      ],
-    );
+    await insertPending(hook.webhook_id, events, 'dlv_mid');
     const claim = await claimDue(db.pool, t.tenant_id, hook.webhook_id, 0, 10);
     if (claim.kind !== 'send') throw new Error(`expected a claim, got ${claim.kind}`);
     expect(claim.deliveries).toHaveLength(3);
