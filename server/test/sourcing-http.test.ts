@@ -220,6 +220,25 @@ describe('POST /v1/promise', () => {
     expect(tooMany.json.options).toEqual([]);
   });
 
+  it('only reads: an Idempotency-Key is accepted and stores nothing, so another cart may reuse it', async () => {
+    const idem = (body: Record<string, unknown>) =>
+      env.request('POST', '/v1/promise', {
+        key,
+        body: { now: NOW, ...body },
+        headers: { 'idempotency-key': 'promise-key-1' },
+      });
+    const first = await idem({ lines: MUGS, destination: NYC });
+    expect(first.status, first.text).toBe(200);
+    const other = await idem({ lines: MUGS, destination: SEATTLE });
+    expect(other.status, other.text).toBe(200);
+    expect(other.headers.get('idempotent-replayed')).toBeNull();
+    expect(other.json.options).not.toEqual(first.json.options);
+    const { rows } = await db.pool.query(
+      `select count(*)::int as n from idempotency_keys where idempotency_key = 'promise-key-1'`,
+    );
+    expect(rows[0].n).toBe(0);
+  });
+
   it('names bad input as 422', async () => {
     const res = await promise({ lines: [{ sku: 'MUG-ENAMEL-WHT', quantity: -1 }], destination: NYC });
     expect(res.status).toBe(422);

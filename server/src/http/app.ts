@@ -39,6 +39,13 @@ export const API_INFO = {
     'Errors are RFC 9457 problem+json. Every POST accepts an `Idempotency-Key` header.',
 };
 
+/**
+ * POSTs that only read and compute (their input is a body, too large for a query string): no
+ * transaction is opened for them and no answer is stored for an Idempotency-Key; there is
+ * nothing to undo or to do twice.
+ */
+const READ_ONLY_POSTS = new Set(['/v1/promise', '/v1/sourcing/plan', '/v1/inventory/rebalance-plan']);
+
 export function createApp(deps: Deps, workers: WorkerState) {
   const app = new OpenAPIHono<AppEnv>({
     // Invalid input is answered as one problem naming every offending field.
@@ -106,7 +113,7 @@ export function createApp(deps: Deps, workers: WorkerState) {
   app.use('/v1/*', emptyBodyIsNoBody);
   app.use('/v1/*', authenticate(deps.pool));
   app.use('/v1/*', rateLimit(deps.config.rateLimitPerSecond));
-  app.use('/v1/*', transaction(deps.pool, inventoryGroupCommitted));
+  app.use('/v1/*', transaction(deps.pool, inventoryGroupCommitted, READ_ONLY_POSTS));
 
   app.openAPIRegistry.registerComponent('securitySchemes', 'bearerAuth', {
     type: 'http',

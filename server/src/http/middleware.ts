@@ -115,11 +115,12 @@ class ErrorAnswer extends Error {}
  * transaction, so a retry after a crash finds either both the change and its answer, or neither.
  * Requests to the group-committed routes run the same way, inside a savepoint of a transaction
  * they share with the concurrent requests of their lane; they are answered after its commit.
+ * The `readOnly` paths are POSTs that only read and compute: they run outside any transaction.
  */
-export const transaction = <L>(pool: Pool, grouped?: GroupCommitted<L>) => {
+export const transaction = <L>(pool: Pool, grouped?: GroupCommitted<L>, readOnly = new Set<string>()) => {
   const groupCommit = grouped?.create(pool);
   return createMiddleware<AppEnv>(async (c, next) => {
-    if (!MUTATING.has(c.req.method)) return next();
+    if (!MUTATING.has(c.req.method) || readOnly.has(c.req.path)) return next();
     const principal = c.get('principal');
     const key = c.req.header('idempotency-key');
     if (key !== undefined && !IDEMPOTENCY_KEY.test(key)) {
