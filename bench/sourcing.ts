@@ -8,9 +8,10 @@
  * 2. `POST /v1/promise` over HTTP: the real app served with @hono/node-server on a loopback port,
  *    on a fresh database holding the demo tenant, at a steady open-loop rate (requests leave on a
  *    fixed schedule, latency counts from the scheduled time). The load generator runs in a thread
- *    of its own in the same process (its own event loop, the same cores). Next to it, in the same run and at the same rates: `select 1`
- *    (the PostgreSQL floor) and the promise's own database reads alone (the catalog, network
- *    snapshot, stock and policy reads), without HTTP or planning. The target: p99 ≤ 20 ms.
+ *    of its own in the same process (its own event loop, the same cores). Next to it, in the same
+ *    run and at the same rates: `select 1` (the PostgreSQL floor) and the promise's own database
+ *    reads alone (the catalog, network snapshot, stock and policy reads), without HTTP or
+ *    planning. The target: p99 ≤ 20 ms.
  *
  * SOURCING_PLANNER_ONLY=1 runs section 1 alone, SOURCING_HTTP_ONLY=1 sections 2 and 3 alone;
  * BENCH_RATES sets the request rates of section 2 (default 20,50,100,200).
