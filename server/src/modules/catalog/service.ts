@@ -237,7 +237,6 @@ export async function findBundles(
 
 /** A SKU as planning needs it: active or not, and per product unit its weight and dimensions. */
 export type PlanningItem = {
-  sku: string;
   active: boolean;
   /** A product's own unit, or a bundle's components (by component SKU) with theirs. */
   units: { sku: string; per_item: number; weight_lb: number; dimensions: Dimensions | null }[];
@@ -266,7 +265,7 @@ export async function sellableItems(
   const rows = skus.length === 0 ? [] : await store.planningRows(db, tenantId, [...new Set(skus)]);
   for (const r of rows) {
     if (r.bundle_sku !== null) items.get(r.bundle_sku)?.units.push(unit(r, r.quantity!));
-    else items.set(r.sku, { sku: r.sku, active: r.active, units: r.kind === 'product' ? [unit(r, 1)] : [] });
+    else items.set(r.sku, { active: r.active, units: r.kind === 'product' ? [unit(r, 1)] : [] });
   }
   const errors: FieldError[] = [];
   skus.forEach((sku, i) => {
