@@ -2,8 +2,8 @@
  * npm run bench -- webhooks
  *
  * Outbound webhooks end to end, in one process as a worker runs them: events published in their
- * own transactions at a fixed open-loop rate, numbered by the sequencer, turned into deliveries
- * by the `webhooks` event consumer, and sent by the per-endpoint durable drains (DBOS), signed,
+ * own transactions at a fixed open-loop rate, numbered by the sequencer, handed to the
+ * per-endpoint durable drains (DBOS) by the `webhooks` event consumer, and sent by them, signed,
  * to 10 HTTP receivers on 127.0.0.1 (in a worker thread of their own unless BENCH_RECEIVERS=inline,
  * so serving the requests does not take the workers' event loop). One receiver answers 500 to a
  * random half of the requests
@@ -49,6 +49,7 @@ import { CreateWebhookSchema } from '../server/src/modules/webhooks/schema.ts';
 import { createWebhook, setEnabled, setSettings } from '../server/src/modules/webhooks/service.ts';
 import { createMetrics } from '../server/src/system/metrics.ts';
 import { startWorkers } from '../server/src/workflows/runtime.ts';
+import { coresBetween, cpuSeconds } from './lib/cpu.ts';
 import { benchDatabase, log } from './lib/database.ts';
 import { BENCH_SECONDS, table, throughput } from './lib/measure.ts';
 import { openLoop } from './lib/open-loop.ts';
@@ -544,6 +545,7 @@ for (const rate of RATES) {
   const commits0 = await commitsSoFar();
   const elu0 = performance.eventLoopUtilization();
   const cpu0 = process.cpuUsage();
+  const machine0 = cpuSeconds();
   const t0 = clock();
   const commits = await openLoop(rate, BENCH_SECONDS, publishOne(ids));
   const t1 = clock();
@@ -559,6 +561,7 @@ for (const rate of RATES) {
   const busy = performance.eventLoopUtilization(elu0).utilization;
   const cpu = process.cpuUsage(cpu0);
   const cores = (cpu.user + cpu.system) / 1000 / (t2 - t0);
+  const used = coresBetween(machine0, cpuSeconds(), (t2 - t0) / 1000);
   const delivered = ids.length * healthy.length - missingAt(ids, healthyMaps);
   const commitsPerDelivery = ((await commitsSoFar()) - commits0 - ids.length) / Math.max(1, delivered);
   allOrderlyIds.push(...ids);
@@ -606,6 +609,8 @@ for (const rate of RATES) {
     'publish p99 ms': fmt(commits.p99_ms),
     'main loop busy': `${Math.round(busy * 100)}%`,
     'process CPU': `${cores.toFixed(2)} cores`,
+    'PostgreSQL CPU': `${used.postgres.toFixed(2)} cores`,
+    'machine busy': `${Math.round(used.machine_busy * 100)}%`,
   });
   if (!drained) {
     const cancelled = await cancelBacklog(ids);
@@ -619,10 +624,10 @@ for (const rate of RATES) {
 
 /**
  * Where a healthy delivery's lag goes, per stage (p50 / p99 ms over this rate's deliveries to the
- * 9 healthy endpoints): commit → numbered (the sequencer's notification) → delivery row created
- * (the consumer's transaction, `webhook_deliveries.created_at`, its start) → first attempt started
- * (the drain's queue and claim: a first attempt that succeeded is the delivery's `last_attempt_at`,
- * a failed one is in `webhook_attempts`) → received (signing, HTTP). Then
+ * 9 healthy endpoints): commit → numbered (the sequencer's notification) → first attempt started
+ * (the consumer waking the drain, the drain's backlog and claim: a first attempt that succeeded is
+ * the delivery's `last_attempt_at`, a failed one is in `webhook_attempts`) → received (reading the
+ * event, signing, HTTP). Then
  * what one delivery costs an endpoint's serial drain: the time between its successive first
  * attempts, and the drain's steps from DBOS's own record (`dbos.operation_outputs`).
  */
@@ -631,11 +636,9 @@ async function stages(ids: string[], from: number, to: number) {
     event_id: string;
     webhook_id: string;
     event_seq: number;
-    created_ms: number;
     started_ms: number;
   }>(
     `select d.event_id, d.webhook_id, d.event_seq,
-       extract(epoch from d.created_at)::float8 * 1000 as created_ms,
        extract(epoch from coalesce(a.started_at, d.last_attempt_at))::float8 * 1000 as started_ms
      from webhook_deliveries d
      left join webhook_attempts a on a.tenant_id = d.tenant_id and a.delivery_id = d.delivery_id and a.attempt = 1
@@ -645,7 +648,6 @@ async function stages(ids: string[], from: number, to: number) {
   );
   const byWebhook = new Map(webhookIds.map((w, i) => [w, receivers[i]!]));
   const seq: number[] = [];
-  const consumer: number[] = [];
   const drain: number[] = [];
   const send: number[] = [];
   // The first notification whose top seq covers s: when s was numbered and committed.
@@ -662,17 +664,14 @@ async function stages(ids: string[], from: number, to: number) {
     }
     return found;
   };
-  const rounds = new Set<number>();
   const perEndpoint = new Map<string, number[]>();
   for (const d of ds) {
     const got = byWebhook.get(d.webhook_id)!.received.get(d.event_id);
     if (got === undefined) continue;
     const num = numberedAt(d.event_seq);
     seq.push(num - committed.get(d.event_id)!);
-    consumer.push(d.created_ms - num);
-    drain.push(d.started_ms - d.created_ms);
+    drain.push(d.started_ms - num);
     send.push(got - d.started_ms);
-    rounds.add(d.created_ms);
     const xs = perEndpoint.get(d.webhook_id) ?? [];
     xs.push(d.started_ms);
     perEndpoint.set(d.webhook_id, xs);
@@ -701,7 +700,7 @@ async function stages(ids: string[], from: number, to: number) {
   const { rows: wf } = await pool.query<{ n: number; busy: number }>(
     `select count(*)::int as n,
        count(*) filter (where exists (select 1 from dbos.operation_outputs o
-         where o.workflow_uuid = w.workflow_uuid and o.function_name = 'send'))::int as busy
+         where o.workflow_uuid = w.workflow_uuid and o.function_name in ('send', 'send-new')))::int as busy
      from dbos.workflow_status w
      where w.name = 'orderly.webhook-drain' and w.created_at between $1 and $2`,
     [Math.floor(from), Math.ceil(to)],
@@ -716,14 +715,13 @@ async function stages(ids: string[], from: number, to: number) {
   };
   return {
     'commit→numbered': s(seq),
-    'numbered→row': s(consumer),
-    'row→attempt': s(drain),
+    'numbered→attempt': s(drain),
     'attempt→received': s(send),
     'drain cycle p50': fmt(stats(cycle).p50),
     'claim (+gap)': step('claim'),
-    'send (+gap)': step('send'),
-    'record (+gap)': step('record'),
-    'events/consumer round': (seq.length / healthy.length / Math.max(1, rounds.size)).toFixed(1),
+    'send new (+gap)': step('send-new'),
+    'record new (+gap)': step('record-new'),
+    'retry send (+gap)': step('send'),
     'drains started (sent)': `${wf[0]?.n ?? 0} (${wf[0]?.busy ?? 0})`,
   };
 }
@@ -778,15 +776,17 @@ console.log(
 console.log("\nwhere a healthy delivery's lag goes (p50 / p99 ms; steps: p50 ms run (+ gap before it)):\n");
 table(stageRows);
 console.log(
-  '\n   commit→numbered: the sequencer (its notification); numbered→row: the webhooks consumer creating the ' +
-    "delivery (its transaction start); row→attempt: waiting in the endpoint's drain (its backlog, queue and " +
-    'claim); attempt→received: reading the event, signing, HTTP. drain cycle: time between successive first ' +
-    "attempts on one endpoint, what one delivery costs its serial drain. claim / send / record: the drain's " +
-    'DBOS steps (dbos.operation_outputs). commits/delivery: transactions committed in the database (Orderly ' +
+  '\n   commit→numbered: the sequencer (its notification); numbered→attempt: the webhooks consumer waking ' +
+    "the endpoint's drain, and waiting in it (its backlog, queue and claim); attempt→received: reading the " +
+    'event, signing, HTTP. drain cycle: time between successive first attempts on one endpoint, what one ' +
+    "delivery costs its serial drain. claim / send new / record new: the drain's DBOS steps for events read " +
+    'from the log after its cursor; retry send: for deliveries with a row (retries, replays) (dbos.operation_outputs). commits/delivery: transactions committed in the database (Orderly ' +
     "and DBOS, reads and background polling included) per delivery, the publisher's own left out. drains started (sent): orderly.webhook-drain " +
     'workflows started during the rate and its wait (those that sent anything). main loop busy: the ' +
     "event-loop utilisation of this process's main thread (the workers, the publisher, and the receivers " +
-    `when inline); process CPU: this process's CPU time (every thread) per second of wall clock; the ` +
+    `when inline); process CPU: this process's CPU time (every thread) per second of wall clock; ` +
+    'PostgreSQL CPU: the same for every postgres process; machine busy: the share of all cores in use, ' +
+    'whoever used them (from /proc); the ' +
     `receivers ran ${RECEIVERS_MODE === 'inline' ? 'on the main thread (BENCH_RECEIVERS=inline)' : 'in a thread of their own (BENCH_RECEIVERS=thread)'}.\n`,
 );
 for (const l of failingLines) console.log(l);

@@ -9,7 +9,23 @@ const TICKS_PER_S = 100;
  */
 export function cpuSeconds() {
   const own = process.cpuUsage();
-  return { node_s: (own.user + own.system) / 1e6, postgres_s: postgresSeconds() };
+  return { node_s: (own.user + own.system) / 1e6, postgres_s: postgresSeconds(), machine: machineTicks() };
+}
+
+/** The machine's CPU ticks from /proc/stat: busy (everything but idle and iowait) and in all. */
+function machineTicks() {
+  try {
+    const fields = readFileSync('/proc/stat', 'utf8')
+      .split('\n')[0]!
+      .trim()
+      .split(/\s+/)
+      .slice(1)
+      .map(Number);
+    const total = fields.reduce((a, b) => a + b, 0);
+    return { busy: total - (fields[3] ?? 0) - (fields[4] ?? 0), total };
+  } catch {
+    return { busy: 0, total: 0 };
+  }
 }
 
 function postgresSeconds() {
@@ -35,11 +51,19 @@ function postgresSeconds() {
   return ticks / TICKS_PER_S;
 }
 
-/** Cores used between two readings `seconds` apart. */
+/**
+ * Cores used between two readings `seconds` apart: by this process, by PostgreSQL, and the share
+ * of the whole machine's CPU that was busy (whoever used it).
+ */
 export function coresBetween(
   a: ReturnType<typeof cpuSeconds>,
   b: ReturnType<typeof cpuSeconds>,
   seconds: number,
 ) {
-  return { node: (b.node_s - a.node_s) / seconds, postgres: (b.postgres_s - a.postgres_s) / seconds };
+  const total = b.machine.total - a.machine.total;
+  return {
+    node: (b.node_s - a.node_s) / seconds,
+    postgres: (b.postgres_s - a.postgres_s) / seconds,
+    machine_busy: total > 0 ? (b.machine.busy - a.machine.busy) / total : Number.NaN,
+  };
 }

@@ -15423,7 +15423,7 @@ export interface paths {
         head?: never;
         /**
          * Change the URL, event types or description, or enable / disable
-         * @description Disabling cancels the pending deliveries; enabling clears the disabled reason. Neither sends what was missed: replay from the last seq your receiver processed.
+         * @description Disabling cancels the pending deliveries and the events not yet sent; enabling clears the disabled reason. Neither sends what was missed: replay from the last seq your receiver processed.
          */
         patch: {
             parameters: {
@@ -20493,7 +20493,7 @@ export interface webhooks {
                                 event_types: string[];
                                 enabled: boolean;
                                 reason: string;
-                                /** @description Pending deliveries cancelled */
+                                /** @description Deliveries cancelled: the pending ones and the events not yet sent */
                                 cancelled: number;
                             };
                             actor: {
@@ -23134,7 +23134,7 @@ export interface components {
             error: string | null;
         };
         ReplayResult: {
-            /** @description Deliveries queued (new or sent again) */
+            /** @description Deliveries queued (new or sent again); events the endpoint has not reached yet are not counted, it sends them anyway */
             queued: number;
             /** @description The last event seq looked at */
             through_seq: number;
@@ -23160,7 +23160,7 @@ export interface components {
              */
             event_types?: string[];
             description?: string;
-            /** @description false cancels the pending deliveries; true clears the disabled reason (replay to catch up on what was missed) */
+            /** @description false cancels the pending deliveries and the events not yet sent; true clears the disabled reason and sends only what happens from then on (replay to catch up on what was missed) */
             enabled?: boolean;
         };
         Health: {

@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../src/config.ts';
 import type { Deps } from '../src/http/context.ts';
 import { createLogger } from '../src/logger.ts';
-import { claimDue, recordAttempts, stalledEndpoints } from '../src/modules/webhooks/delivery.ts';
+import { claimDue, recordAttempts, recordNew, stalledEndpoints } from '../src/modules/webhooks/delivery.ts';
 import {
   afterFailure,
   DEFAULT_DELIVERY_POLICY,
@@ -926,10 +926,155 @@ describe('webhooks', () => {
     expect((await req('DELETE', `/v1/webhooks/${hook.webhook_id}`)).status).toBe(204);
   });
 
+  /**
+   * An endpoint whose cursor sits just before the last `n` product.created events, subscribed to
+   * them: as if the drain had not reached them yet. Set in the database, so no drain is woken.
+   */
+  const behindOn = async (path: string, n: number) => {
+    const hook = await create(path, ['nothing.ever']);
+    const events = (await eventsOf('product.created')).slice(-n);
+    expect(events).toHaveLength(n);
+    await db.pool.query(
+      `update webhook_endpoints set event_types = '{product.created}', created_at = now() - interval '1 day'
+       where tenant_id = $1 and webhook_id = $2`,
+      [t.tenant_id, hook.webhook_id],
+    );
+    await db.pool.query(
+      'update webhook_sending set cursor_seq = $3 where tenant_id = $1 and webhook_id = $2',
+      [t.tenant_id, hook.webhook_id, events[0]!.seq - 1],
+    );
+    return { hook, events };
+  };
+  const drainRow = async (webhookId: string) =>
+    (
+      await db.pool.query(
+        'select cursor_seq, sending_since from webhook_sending where tenant_id = $1 and webhook_id = $2',
+        [t.tenant_id, webhookId],
+      )
+    ).rows[0] as { cursor_seq: number; sending_since: Date | null };
+  const attemptOf = (e: any, result: { ok: boolean; response_status: number; error: string | null }) => ({
+    ...result,
+    latency_ms: 2,
+    started_at: new Date().toISOString(),
+    event_id: e.event_id,
+    event_seq: e.seq,
+    event_type: e.type,
+  });
+  const ok200 = { ok: true, response_status: 200, error: null };
+  const no500 = { ok: false, response_status: 500, error: 'answered 500' };
+
+  it('sends the events after the cursor from the log, writes each delivery once with its outcome, moves on', async () => {
+    const { hook, events } = await behindOn('/cursor', 4);
+    const claim = await claimDue(db.pool, t.tenant_id, hook.webhook_id, 0, 10);
+    expect(claim).toEqual({ kind: 'send_new', after: events[0]!.seq - 1 });
+    // Nothing is written for the events before they are attempted; the batch is noted in flight.
+    expect(await deliveries(hook.webhook_id)).toEqual([]);
+    expect((await drainRow(hook.webhook_id)).sending_since).toBeInstanceOf(Date);
+    const sent = [attemptOf(events[0], ok200), attemptOf(events[1], ok200), attemptOf(events[2], no500)];
+    const record = () =>
+      recordNew(
+        db.pool,
+        deps.metrics,
+        { ...deliveryPolicy(), backoff_ms: [60_000], retry_delay_ms_min: 60_000 },
+        t.tenant_id,
+        hook.webhook_id,
+        sent,
+        0.5,
+      );
+    expect(await record()).toEqual(['succeeded', 'succeeded', 'retrying']);
+    // Run again, as after a crash between recording and DBOS noting the step: nothing twice.
+    expect(await record()).toEqual(['already_recorded', 'already_recorded', 'already_recorded']);
+    // The cursor is at the failure (it has its row, pending); the fourth event waits behind it.
+    expect(await drainRow(hook.webhook_id)).toEqual({ cursor_seq: events[2]!.seq, sending_since: null });
+    const log = await deliveries(hook.webhook_id);
+    expect(log.map((d) => [d.event_seq, d.status, d.attempts, d.response_status, d.last_error])).toEqual([
+      [events[2]!.seq, 'pending', 1, 500, 'answered 500'],
+      [events[1]!.seq, 'succeeded', 1, 200, null],
+      [events[0]!.seq, 'succeeded', 1, 200, null],
+    ]);
+    const failed = (await req('GET', `/v1/webhooks/${hook.webhook_id}/deliveries/${log[0].delivery_id}`))
+      .json;
+    expect(failed.attempt_log).toMatchObject([{ attempt: 1, succeeded: false, response_status: 500 }]);
+    const done = (await req('GET', `/v1/webhooks/${hook.webhook_id}/deliveries/${log[2].delivery_id}`)).json;
+    expect(done.attempt_log).toMatchObject([{ attempt: 1, succeeded: true, response_status: 200 }]);
+    const endpoint = (await req('GET', `/v1/webhooks/${hook.webhook_id}`)).json;
+    expect(endpoint.failing_since).not.toBeNull();
+    expect(endpoint.last_success_at).not.toBeNull();
+    // The retry heads the queue: nothing after it is sent meanwhile.
+    expect((await claimDue(db.pool, t.tenant_id, hook.webhook_id, 0, 10)).kind).toBe('wait');
+    expect((await req('DELETE', `/v1/webhooks/${hook.webhook_id}`)).status).toBe(204);
+  });
+
+  it('an idle drain moves its cursor past events it does not want, so it never reads them again', async () => {
+    const hook = await create('/idle-cursor', ['nothing.ever']);
+    await newProduct();
+    const latest = await latestSeq();
+    expect((await drainRow(hook.webhook_id)).cursor_seq).toBeLessThan(latest);
+    expect((await claimDue(db.pool, t.tenant_id, hook.webhook_id, 0, 10)).kind).toBe('idle');
+    expect((await drainRow(hook.webhook_id)).cursor_seq).toBeGreaterThanOrEqual(latest);
+    expect((await req('DELETE', `/v1/webhooks/${hook.webhook_id}`)).status).toBe(204);
+  });
+
+  it('disabling cancels the events after the cursor too; a batch from the log in flight still lands', async () => {
+    const { hook, events } = await behindOn('/cursor-midflight', 3);
+    const claim = await claimDue(db.pool, t.tenant_id, hook.webhook_id, 0, 10);
+    expect(claim.kind).toBe('send_new');
+    const off = await req('PATCH', `/v1/webhooks/${hook.webhook_id}`, { enabled: false });
+    expect(off.status, off.text).toBe(200);
+    const [disabled] = await until(
+      'the webhook.disabled event',
+      async () => (await eventsOf('webhook.disabled')).filter((e) => e.subject === hook.webhook_id),
+      (list) => list.length === 1,
+    );
+    // The three events not yet sent are cancelled deliveries, and the cursor is past them.
+    expect(disabled.data.cancelled).toBe(3);
+    expect((await drainRow(hook.webhook_id)).cursor_seq).toBeGreaterThanOrEqual(events[2]!.seq);
+    const record = () =>
+      recordNew(
+        db.pool,
+        deps.metrics,
+        deliveryPolicy(),
+        t.tenant_id,
+        hook.webhook_id,
+        [attemptOf(events[0], ok200), attemptOf(events[1], no500)],
+        0.5,
+      );
+    expect(await record()).toEqual(['succeeded', 'cancelled']);
+    expect(await record()).toEqual(['already_recorded', 'already_recorded']);
+    const log = await deliveries(hook.webhook_id);
+    expect(log.map((d) => [d.event_seq, d.status, d.attempts, d.response_status, d.last_error])).toEqual([
+      [events[2]!.seq, 'cancelled', 0, null, expect.stringMatching(/endpoint disabled/)],
+      [events[1]!.seq, 'cancelled', 1, 500, 'answered 500'],
+      [events[0]!.seq, 'succeeded', 1, 200, null],
+    ]);
+    // Enabled again, replay from before them queues all three, as rows: they are before the cursor.
+    expect((await req('PATCH', `/v1/webhooks/${hook.webhook_id}`, { enabled: true })).status).toBe(200);
+    const replay = await req('POST', `/v1/webhooks/${hook.webhook_id}/replay`, {
+      after_seq: events[0]!.seq - 1,
+    });
+    expect(replay.json.queued).toBe(3);
+    await until(
+      'the replayed deliveries',
+      async () => receiver.at('/cursor-midflight').map((r) => r.headers['webhook-id']),
+      (ids) => ids.length >= 3,
+    );
+    expect(receiver.at('/cursor-midflight').map((r) => r.headers['webhook-id'])).toEqual(
+      events.map((e) => e.event_id),
+    );
+    expect((await req('DELETE', `/v1/webhooks/${hook.webhook_id}`)).status).toBe(204);
+  });
+
   it('the sweep finds endpoints due with nothing in flight, or in flight far too long, and no others', async () => {
     const [event] = (await eventsOf('product.created')).slice(-1);
-    const paths = ['/stall-due', '/stall-in-flight', '/stall-busy', '/stall-fresh'];
-    const [due, inFlight, busy, fresh] = await Promise.all(
+    const paths = [
+      '/stall-due',
+      '/stall-in-flight',
+      '/stall-busy',
+      '/stall-fresh',
+      '/stall-log',
+      '/stall-log-fresh',
+    ];
+    const [due, inFlight, busy, fresh, log, logFresh] = await Promise.all(
       paths.map(async (p) => (await create(p, ['nothing.ever'])).webhook_id),
     );
     // In a transaction rolled back at the end, so the scheduled sweep never sees these.
@@ -945,11 +1090,34 @@ describe('webhooks', () => {
         );
         if (sendingSince !== null) {
           await tx.query(
-            `insert into webhook_sending (tenant_id, webhook_id, sending_since) values ($1, $2, now() - $3::interval)`,
+            `update webhook_sending set sending_since = now() - $3::interval where tenant_id = $1 and webhook_id = $2`,
             [t.tenant_id, webhookId, sendingSince],
           );
         }
       };
+      // Behind on the log: the consumer asked for an event after the cursor five minutes ago (or
+      // just now), and no drain has sent it.
+      const behind = async (webhookId: string, createdAgo: string) => {
+        const { rows } = await tx.query(
+          `insert into events (tenant_id, seq, event_id, type, subject, data, actor, created_at)
+           select $1, (select max(seq) + 1 from events), 'evt_' || $2, 'product.created', 'x', '{}', '{}',
+             now() - $3::interval
+           returning seq`,
+          [t.tenant_id, webhookId, createdAgo],
+        );
+        await tx.query(
+          `update webhook_endpoints set event_types = '{product.created}', created_at = now() - interval '1 hour',
+             drain_requested_seq = $3 where tenant_id = $1 and webhook_id = $2`,
+          [t.tenant_id, webhookId, rows[0].seq],
+        );
+        await tx.query(
+          'update webhook_sending set cursor_seq = $3 where tenant_id = $1 and webhook_id = $2',
+          [t.tenant_id, webhookId, rows[0].seq - 1],
+        );
+        return rows[0].seq as number;
+      };
+      const logSeq = await behind(log!, '5 minutes');
+      await behind(logFresh!, '5 seconds');
       await endpoint(due!, '5 minutes', null);
       await endpoint(inFlight!, '20 minutes', '15 minutes');
       // Sending now, though its head has waited long (a backlog): not stalled.
@@ -957,20 +1125,23 @@ describe('webhooks', () => {
       // Due a moment ago, nothing in flight: its drain has not come to it yet.
       await endpoint(fresh!, '5 seconds', null);
       const found = (await stalledEndpoints(tx, 120, 600, 1000)).filter((s) =>
-        [due, inFlight, busy, fresh].includes(s.webhook_id),
+        [due, inFlight, busy, fresh, log, logFresh].includes(s.webhook_id),
       );
       expect(found.map((s) => [s.webhook_id, s.stalled]).sort()).toEqual(
         [
           [due, 'due'],
           [inFlight, 'in_flight'],
+          [log, 'due'],
         ].sort(),
       );
-      expect(found.map((s) => s.delivery_id).sort()).toEqual([`dlv_${due}`, `dlv_${inFlight}`].sort());
+      expect(found.map((s) => s.head).sort()).toEqual(
+        [`dlv_${due}`, `dlv_${inFlight}`, `seq:${logSeq}`].sort(),
+      );
     } finally {
       await tx.query('rollback');
       tx.release();
     }
-    for (const id of [due, inFlight, busy, fresh]) {
+    for (const id of [due, inFlight, busy, fresh, log, logFresh]) {
       expect((await req('DELETE', `/v1/webhooks/${id}`)).status).toBe(204);
     }
   });
@@ -1012,8 +1183,8 @@ describe('webhooks', () => {
       [t.tenant_id, hook.webhook_id, event.event_id, event.seq, event.type],
     );
     await db.pool.query(
-      `insert into webhook_sending (tenant_id, webhook_id, sending_since)
-       values ($1, $2, now() - interval '15 minutes')`,
+      `update webhook_sending set sending_since = now() - interval '15 minutes'
+       where tenant_id = $1 and webhook_id = $2`,
       [t.tenant_id, hook.webhook_id],
     );
     await (await DBOS.triggerSchedule('orderly.webhook-sweep')).getResult();

@@ -295,7 +295,10 @@ const webhooks = {
   'webhook.enabled': WebhookRef,
   'webhook.disabled': WebhookRef.extend({
     reason: z.string(),
-    cancelled: z.number().int().openapi({ description: 'Pending deliveries cancelled' }),
+    cancelled: z
+      .number()
+      .int()
+      .openapi({ description: 'Deliveries cancelled: the pending ones and the events not yet sent' }),
   }),
   'webhook.deleted': WebhookRef,
   'webhook.secret_rotated': WebhookRef.extend({ previous_secret_expires_at: z.string().nullable() }),

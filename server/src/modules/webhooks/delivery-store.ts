@@ -1,4 +1,5 @@
 import type { Queryable } from '../../db/pool.ts';
+import type { Event } from '../events/schema.ts';
 import type { Attempt, Delivery, DeliveryStatus } from './schema.ts';
 
 /** The SQL of deliveries and their attempts: the delivery log and the drains' queue. */
@@ -48,21 +49,6 @@ export type NewDelivery = {
   event_seq: number;
   event_type: string;
 };
-
-/** Creates each (endpoint, event) delivery once; returns the ones this call created. */
-export async function insertDeliveries(db: Queryable, deliveries: NewDelivery[]) {
-  if (deliveries.length === 0) return [];
-  const { rows } = await db.query<{ tenant_id: string; webhook_id: string; event_seq: number }>(
-    `insert into webhook_deliveries (tenant_id, webhook_id, delivery_id, event_id, event_seq, event_type, status)
-     select d.tenant_id, d.webhook_id, d.delivery_id, d.event_id, d.event_seq, d.event_type, 'pending'
-     from jsonb_to_recordset($1::jsonb) as d(tenant_id text, webhook_id text, delivery_id text, event_id text,
-       event_seq bigint, event_type text)
-     on conflict (tenant_id, webhook_id, event_seq) do nothing
-     returning tenant_id, webhook_id, event_seq`,
-    [JSON.stringify(deliveries)],
-  );
-  return rows;
-}
 
 /**
  * Replay: creates the missing deliveries and reopens finished ones; open ones stay as they are.
@@ -231,13 +217,17 @@ export async function markSending(db: Queryable, tenantId: string, webhookId: st
   );
 }
 
-/** The batch is recorded: nothing of the endpoint's is in flight. */
-export async function endSending(db: Queryable, tenantId: string, webhookId: string) {
-  await db.query(
-    `update webhook_sending set sending_since = null
-     where tenant_id = $1 and webhook_id = $2 and sending_since is not null`,
-    [tenantId, webhookId],
+/**
+ * The batch is recorded: nothing of the endpoint's is in flight, and the cursor is past what it
+ * sent from the log. False when the endpoint is gone.
+ */
+export async function endSending(db: Queryable, tenantId: string, webhookId: string, sentThrough = 0) {
+  const res = await db.query(
+    `update webhook_sending set sending_since = null, cursor_seq = greatest(cursor_seq, $3)
+     where tenant_id = $1 and webhook_id = $2`,
+    [tenantId, webhookId, sentThrough],
   );
+  return (res.rowCount ?? 0) > 0;
 }
 
 /**
@@ -367,30 +357,222 @@ export async function finishAttempt(
 
 /**
  * Endpoints whose oldest open delivery nobody seems to be sending: due for a while with nothing
- * in flight, or a batch in flight far longer than any takes (its drain is gone). For the sweep.
+ * in flight, or a batch in flight far longer than any takes (its drain is gone). The oldest open
+ * delivery is the first pending row or, with none, the first event after the cursor that the
+ * consumer asked the drain for (`head` is then `seq:<n>`). For the sweep.
  */
 export async function stalledEndpoints(db: Queryable, due_s: number, in_flight_s: number, limit: number) {
   const { rows } = await db.query<{
     tenant_id: string;
     webhook_id: string;
-    delivery_id: string;
+    head: string;
     attempts: number;
     stalled: 'due' | 'in_flight';
   }>(
-    `select w.tenant_id, w.webhook_id, h.delivery_id, h.attempts,
+    `select w.tenant_id, w.webhook_id, coalesce(h.delivery_id, 'seq:' || n.seq) as head,
+       coalesce(h.attempts, 0) as attempts,
        case when s.sending_since is null then 'due' else 'in_flight' end as stalled
      from webhook_endpoints w
-     left join webhook_sending s on s.tenant_id = w.tenant_id and s.webhook_id = w.webhook_id
-     cross join lateral (
+     join webhook_sending s on s.tenant_id = w.tenant_id and s.webhook_id = w.webhook_id
+     left join lateral (
        select d.delivery_id, d.attempts, d.next_attempt_at from webhook_deliveries d
        where d.tenant_id = w.tenant_id and d.webhook_id = w.webhook_id and d.status = 'pending'
        order by d.event_seq limit 1
-     ) h
-     where w.enabled and (
-       (s.sending_since is null and h.next_attempt_at < now() - make_interval(secs => $1))
+     ) h on true
+     left join lateral (
+       select e.seq, e.created_at from events e
+       where h.delivery_id is null and w.drain_requested_seq > s.cursor_seq
+         and e.tenant_id = w.tenant_id and e.seq > s.cursor_seq and e.seq <= w.drain_requested_seq
+         and e.created_at >= w.created_at and webhook_wants(w.event_types, e.type)
+       order by e.seq limit 1
+     ) n on true
+     where w.enabled and (h.delivery_id is not null or n.seq is not null) and (
+       (s.sending_since is null and coalesce(h.next_attempt_at, n.created_at) < now() - make_interval(secs => $1))
        or s.sending_since < now() - make_interval(secs => $2))
      limit $3`,
     [due_s, in_flight_s, limit],
   );
   return rows;
+}
+
+// ── the endpoint's cursor over the event log ────────────────────────────────────────────────
+
+/**
+ * Every event an endpoint wants up to its cursor has a delivery row; the ones after it have none
+ * yet, and the drain reads them from the log. Pending rows are only ever at or before the
+ * cursor, so sending those first keeps the endpoint's deliveries in seq order.
+ */
+
+/** A delivery written from the log: its id follows from (endpoint, seq), so a step run again finds it. */
+const LOG_DELIVERY_ID = (webhook: string, seq: string) =>
+  `'dlv_' || left(md5(${webhook} || ':' || ${seq}), 26)`;
+
+/** A new endpoint starts after the tenant's latest event (older ones reach it through replay). */
+export async function startCursor(db: Queryable, tenantId: string, webhookId: string) {
+  await db.query(
+    `insert into webhook_sending (tenant_id, webhook_id, cursor_seq)
+     select $1, $2, coalesce(max(seq), 0) from events where tenant_id = $1 and seq is not null
+     on conflict (tenant_id, webhook_id) do update set cursor_seq = excluded.cursor_seq`,
+    [tenantId, webhookId],
+  );
+}
+
+/**
+ * From one snapshot: the cursor, the first event after it the endpoint wants (null if none) and
+ * the tenant's latest event. With none wanted, nothing up to `latest` ever will be (a seq is handed
+ * out only once every event before it has committed), so the cursor may move there.
+ */
+export async function nextWanted(db: Queryable, tenantId: string, webhookId: string) {
+  const { rows } = await db.query<{ cursor: number; next: number | null; latest: number }>(
+    `select s.cursor_seq as cursor,
+       (select e.seq from events e
+        where e.tenant_id = w.tenant_id and e.seq > s.cursor_seq and e.created_at >= w.created_at
+          and webhook_wants(w.event_types, e.type)
+        order by e.seq limit 1) as next,
+       (select coalesce(max(e.seq), 0) from events e where e.tenant_id = w.tenant_id and e.seq is not null)
+         as latest
+     from webhook_endpoints w
+     join webhook_sending s on s.tenant_id = w.tenant_id and s.webhook_id = w.webhook_id
+     where w.tenant_id = $1 and w.webhook_id = $2`,
+    [tenantId, webhookId],
+  );
+  return rows[0];
+}
+
+/** Moves the cursor forward (never back). */
+export async function advanceCursor(db: Queryable, tenantId: string, webhookId: string, seq: number) {
+  await db.query(
+    `update webhook_sending set cursor_seq = $3
+     where tenant_id = $1 and webhook_id = $2 and cursor_seq < $3`,
+    [tenantId, webhookId, seq],
+  );
+}
+
+/** The next `limit` events after `after` the endpoint wants, with their data, in seq order. */
+export async function wantedAfter(
+  db: Queryable,
+  tenantId: string,
+  webhookId: string,
+  after: number,
+  limit: number,
+) {
+  const { rows } = await db.query<Event & { created_at: Date }>(
+    `select e.seq, e.event_id, e.type, e.subject, e.data, e.actor, e.created_at
+     from webhook_endpoints w join events e on e.tenant_id = w.tenant_id
+     where w.tenant_id = $1 and w.webhook_id = $2 and e.seq > $3 and e.created_at >= w.created_at
+       and webhook_wants(w.event_types, e.type)
+     order by e.seq limit $4`,
+    [tenantId, webhookId, after, limit],
+  );
+  return rows.map((r): Event => ({ ...r, created_at: r.created_at.toISOString() }));
+}
+
+/** A first attempt at an event read from the log, and where it leaves the delivery. */
+export type FirstAttempt = {
+  event_id: string;
+  event_seq: number;
+  event_type: string;
+  status: DeliveryStatus;
+  started_at: string;
+  response_status: number | null;
+  latency_ms: number;
+  error: string | null;
+  /** When `status` is pending: the retry's delay. */
+  retry_in_ms: number | null;
+};
+
+/**
+ * Writes each first attempt's delivery row, with its outcome, in one statement: the one write a
+ * successful delivery costs. A row disabling wrote meanwhile (cancelled, never attempted) takes
+ * the attempt: a success lands as succeeded, a failure stays cancelled. Returns the rows this
+ * call wrote; an attempt recorded before (a step run again) is not among them.
+ */
+export async function insertFirstAttempts(
+  db: Queryable,
+  tenantId: string,
+  webhookId: string,
+  attempts: readonly FirstAttempt[],
+) {
+  if (attempts.length === 0) return [];
+  const { rows } = await db.query<{ delivery_id: string; event_seq: number; status: DeliveryStatus }>(
+    `insert into webhook_deliveries as d (tenant_id, webhook_id, delivery_id, event_id, event_seq, event_type,
+       status, attempts, round_attempts, next_attempt_at, retry_started_at, last_attempt_at, response_status,
+       latency_ms, last_error, completed_at)
+     select $1, $2, ${LOG_DELIVERY_ID('$2', 'a.seq')}, a.event_id, a.seq, a.type, a.status, 1, 1,
+       clock_timestamp() + make_interval(secs => coalesce(a.retry_in_ms, 0) / 1000.0),
+       a.started_at, a.started_at, a.response_status, a.latency_ms, a.error,
+       case when a.status <> 'pending' then clock_timestamp() end
+     from unnest($3::text[], $4::bigint[], $5::text[], $6::text[], $7::timestamptz[], $8::int[], $9::int[],
+       $10::text[], $11::int[])
+       as a(event_id, seq, type, status, started_at, response_status, latency_ms, error, retry_in_ms)
+     on conflict (tenant_id, webhook_id, event_seq) do update set
+       status = case when excluded.status = 'succeeded' then 'succeeded' else 'cancelled' end,
+       attempts = 1, round_attempts = 1, retry_started_at = excluded.retry_started_at,
+       last_attempt_at = excluded.last_attempt_at, response_status = excluded.response_status,
+       latency_ms = excluded.latency_ms, last_error = excluded.last_error, completed_at = clock_timestamp(),
+       updated_at = clock_timestamp()
+     where d.status = 'cancelled' and d.attempts = 0
+     returning d.delivery_id, d.event_seq, d.status`,
+    [
+      tenantId,
+      webhookId,
+      attempts.map((a) => a.event_id),
+      attempts.map((a) => a.event_seq),
+      attempts.map((a) => a.event_type),
+      attempts.map((a) => a.status),
+      attempts.map((a) => a.started_at),
+      attempts.map((a) => a.response_status),
+      attempts.map((a) => a.latency_ms),
+      attempts.map((a) => a.error),
+      attempts.map((a) => a.retry_in_ms),
+    ],
+  );
+  return rows;
+}
+
+/**
+ * Disabling: the events after the cursor the endpoint wants become cancelled deliveries (replay
+ * sends them later), and the cursor moves past the tenant's latest event. Returns how many.
+ */
+export async function cancelUnsent(db: Queryable, tenantId: string, webhookId: string, why: string) {
+  const { rows } = await db.query<{ cancelled: number }>(
+    `with s as (
+       select cursor_seq from webhook_sending where tenant_id = $1 and webhook_id = $2 for update
+     ), unsent as (
+       insert into webhook_deliveries (tenant_id, webhook_id, delivery_id, event_id, event_seq, event_type, status,
+         last_error, completed_at)
+       select $1, $2, ${LOG_DELIVERY_ID('$2', 'e.seq')}, e.event_id, e.seq, e.type, 'cancelled', $3, clock_timestamp()
+       from s, webhook_endpoints w join events e on e.tenant_id = w.tenant_id
+       where w.tenant_id = $1 and w.webhook_id = $2 and e.seq > s.cursor_seq and e.created_at >= w.created_at
+         and webhook_wants(w.event_types, e.type)
+       on conflict (tenant_id, webhook_id, event_seq) do nothing
+       returning 1
+     ), moved as (
+       update webhook_sending set cursor_seq = greatest(cursor_seq,
+         (select coalesce(max(seq), 0) from events where tenant_id = $1 and seq is not null))
+       where tenant_id = $1 and webhook_id = $2
+     )
+     select count(*)::int as cancelled from unsent`,
+    [tenantId, webhookId, why],
+  );
+  return rows[0]?.cancelled ?? 0;
+}
+
+/** Enabling: what happened while disabled is not sent (replay sends it); the cursor moves to now. */
+export async function skipToLatest(db: Queryable, tenantId: string, webhookId: string) {
+  await db.query(
+    `update webhook_sending set cursor_seq = greatest(cursor_seq,
+       (select coalesce(max(seq), 0) from events where tenant_id = $1 and seq is not null))
+     where tenant_id = $1 and webhook_id = $2`,
+    [tenantId, webhookId],
+  );
+}
+
+/** Where the drain is: replay queues again only what is at or before it. */
+export async function cursorOf(db: Queryable, tenantId: string, webhookId: string) {
+  const { rows } = await db.query<{ cursor_seq: number }>(
+    'select cursor_seq from webhook_sending where tenant_id = $1 and webhook_id = $2',
+    [tenantId, webhookId],
+  );
+  return rows[0]?.cursor_seq ?? 0;
 }

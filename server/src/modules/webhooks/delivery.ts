@@ -1,7 +1,6 @@
 import client from 'prom-client';
 import type { Config } from '../../config.ts';
 import { type Pool, type PoolClient, withTransaction } from '../../db/pool.ts';
-import { newId } from '../../lib/ids.ts';
 import type { Metrics } from '../../system/metrics.ts';
 import type { ConsumedEvent } from '../events/consumer.ts';
 import type { Event } from '../events/schema.ts';
@@ -12,6 +11,7 @@ import { checkTarget, postWebhook, type SendResult } from './sender.ts';
 import { setEnabled, urlPolicy } from './service.ts';
 import { payloadOf, signer } from './signing.ts';
 import * as store from './store.ts';
+import type { UrlPolicy } from './url-rules.ts';
 
 /**
  * The steps of delivery, free of the workflow library so they can be read and tested alone:
@@ -27,50 +27,35 @@ const WAKE_TYPES = new Set(['webhook.enabled', 'webhook.redelivery_requested', '
 export type DrainRequest = { tenant_id: string; webhook_id: string; seq: number };
 
 /**
- * The consumer's work, in its transaction: one pending delivery per (enabled endpoint, matching
- * event) — an endpoint receives the events that happened after it was created; older ones through
- * replay — and the endpoints whose drain should start (it was closed), each with the highest seq
- * that asks for it.
+ * The consumer's work, in its transaction: the endpoints whose drain should start, each with the
+ * highest seq that asks for it — an enabled endpoint for an event it wants (one that happened
+ * after it was created; older ones through replay), or an event that wakes it. Nothing is written
+ * per delivery: the drain reads the events after its cursor from the log.
  */
-export async function createDeliveries(events: readonly ConsumedEvent[], tx: PoolClient) {
+export async function drainsFor(events: readonly ConsumedEvent[], tx: PoolClient) {
   const tenants = [...new Set(events.map((e) => e.tenant_id))];
   const endpoints = await store.enabledEndpoints(tx, tenants);
-  const rows: deliveries.NewDelivery[] = [];
-  for (const e of events) {
-    const created_ms = Date.parse(e.created_at);
-    for (const w of endpoints) {
-      if (w.tenant_id !== e.tenant_id || created_ms < w.created_at.getTime()) continue;
-      if (!matchesEventTypes(w.event_types, e.type)) continue;
-      rows.push({
-        tenant_id: e.tenant_id,
-        webhook_id: w.webhook_id,
-        delivery_id: newId('dlv'),
-        event_id: e.event_id,
-        event_seq: e.seq,
-        event_type: e.type,
-      });
-    }
-  }
   const drains = new Map<string, DrainRequest>();
   const ask = (tenant_id: string, webhook_id: string, seq: number) => {
     const key = `${tenant_id}\u0000${webhook_id}`;
     const seen = drains.get(key);
     if (!seen || seen.seq < seq) drains.set(key, { tenant_id, webhook_id, seq });
   };
-  const woken = events.flatMap((e) => {
+  for (const e of events) {
+    const created_ms = Date.parse(e.created_at);
+    for (const w of endpoints) {
+      if (w.tenant_id !== e.tenant_id || created_ms < w.created_at.getTime()) continue;
+      if (matchesEventTypes(w.event_types, e.type)) ask(e.tenant_id, w.webhook_id, e.seq);
+    }
     const webhookId = (e.data as { webhook_id?: unknown }).webhook_id;
-    return WAKE_TYPES.has(e.type) && typeof webhookId === 'string'
-      ? [{ tenant_id: e.tenant_id, webhook_id: webhookId, seq: e.seq }]
-      : [];
-  });
-  // Endpoints first, then their deliveries: the order a replay or a change takes them in, so the
-  // two cannot deadlock (a replay holding an endpoint while reopening a delivery this batch inserts).
-  await store.lockEndpoints(tx, [...rows, ...woken]);
-  for (const d of await deliveries.insertDeliveries(tx, rows)) ask(d.tenant_id, d.webhook_id, d.event_seq);
-  for (const w of woken) ask(w.tenant_id, w.webhook_id, w.seq);
-  // A drain still open sees these deliveries before it closes (claimDue): only closed ones start.
+    if (WAKE_TYPES.has(e.type) && typeof webhookId === 'string') ask(e.tenant_id, webhookId, e.seq);
+  }
+  const asks = [...drains.values()];
+  // In one fixed order, so two transactions touching several endpoints cannot deadlock.
+  await store.lockEndpoints(tx, asks);
+  // A drain still open sees these events before it closes (claimDue): only closed ones start.
   const start = new Set(
-    (await store.requestDrains(tx, [...drains.values()]))
+    (await store.requestDrains(tx, asks))
       .filter((e) => !e.was_open)
       .map((e) => `${e.tenant_id}\u0000${e.webhook_id}`),
   );
@@ -89,6 +74,8 @@ export type SendClaim = {
 export type Claim =
   /** The oldest open deliveries, in seq order, all due now. */
   | { kind: 'send'; deliveries: SendClaim[] }
+  /** No delivery open: the events the endpoint wants after `after`, its cursor, from the log. */
+  | { kind: 'send_new'; after: number }
   /** The oldest open delivery waits for its next attempt: sleep, then claim again. */
   | { kind: 'wait'; wait_ms: number }
   /** The transaction that asked for this drain has not committed yet (or never will). */
@@ -99,9 +86,11 @@ export type Claim =
 /**
  * Takes the endpoint's oldest open deliveries that are due, up to `max`, in seq order: a delivery
  * waiting for its retry ends the run of them, so none ever overtakes an earlier one for the same
- * endpoint (per-endpoint order by seq). With nothing to do the drain closes (`drain_open`), under
- * the endpoint's lock: a consumer creating deliveries for it at that moment holds that lock until
- * it commits, so either its deliveries are seen here, or it finds the drain closed and starts one.
+ * endpoint (per-endpoint order by seq). With none open, the events after the cursor are next.
+ * With nothing to do the drain closes (`drain_open`), under the endpoint's lock: a consumer
+ * asking for a drain at that moment holds that lock until it commits, so either the events it
+ * read are seen here (they were in the log before it read them), or it finds the drain closed and
+ * starts one.
  */
 export function claimDue(pool: Pool, tenantId: string, webhookId: string, triggerSeq: number, max: number) {
   return withTransaction(pool, async (tx): Promise<Claim> => {
@@ -122,7 +111,7 @@ export function claimDue(pool: Pool, tenantId: string, webhookId: string, trigge
 async function claimIn(tx: PoolClient, tenantId: string, webhookId: string, max: number) {
   const open = await deliveries.oldestOpen(tx, tenantId, webhookId, max);
   const head = open[0];
-  if (!head) return undefined;
+  if (!head) return claimNew(tx, tenantId, webhookId);
   if (head.wait_ms > 0) return { kind: 'wait' as const, wait_ms: head.wait_ms };
   const firstWaiting = open.findIndex((d) => d.wait_ms > 0);
   const due = firstWaiting === -1 ? open : open.slice(0, firstWaiting);
@@ -138,6 +127,18 @@ async function claimIn(tx: PoolClient, tenantId: string, webhookId: string, max:
       attempt: d.attempts + 1,
     })),
   };
+}
+
+/** Events after the cursor, if the endpoint wants any; if not, the cursor catches up with the log. */
+async function claimNew(tx: PoolClient, tenantId: string, webhookId: string) {
+  const log = await deliveries.nextWanted(tx, tenantId, webhookId);
+  if (!log) return undefined;
+  if (log.next === null) {
+    if (log.latest > log.cursor) await deliveries.advanceCursor(tx, tenantId, webhookId, log.latest);
+    return undefined;
+  }
+  await deliveries.markSending(tx, tenantId, webhookId);
+  return { kind: 'send_new' as const, after: log.cursor };
 }
 
 export type AttemptResult = SendResult & { started_at: string };
@@ -173,6 +174,15 @@ async function eventsOf(pool: Pool, tenantId: string, claims: readonly SendClaim
   return bySeq;
 }
 
+/** An attempt that failed before any request was made. */
+const failedBeforeSending = (error: string, at = new Date()): AttemptResult => ({
+  ok: false,
+  response_status: null,
+  latency_ms: 0,
+  error,
+  started_at: at.toISOString(),
+});
+
 /**
  * Sends claimed deliveries one after the other, in seq order, stopping at the first that fails
  * (the ones after it wait for it, so they are not sent before it) or after SEND_BATCH_MS_MAX.
@@ -187,33 +197,74 @@ export async function sendDue(
   webhookId: string,
   claims: readonly SendClaim[],
 ): Promise<AttemptResult[]> {
-  const failed = (error: string, at = new Date()): AttemptResult => ({
-    ok: false,
-    response_status: null,
-    latency_ms: 0,
-    error,
-    started_at: at.toISOString(),
-  });
   if (claims.length === 0) return [];
-  let prepared: Awaited<ReturnType<typeof prepareBatch>>;
   try {
-    prepared = await prepareBatch(pool, config, policy, tenantId, webhookId, claims);
+    const target = await prepareEndpoint(pool, config, policy, tenantId, webhookId);
+    if (!target.ok) return [target.result];
+    const events = await eventsOf(pool, tenantId, claims);
+    return await sendInOrder(target, policy, claims.length, (i) => {
+      const event = events.get(claims[i]!.event_seq);
+      return event?.event_id === claims[i]!.event_id ? event : undefined;
+    });
   } catch (err) {
-    return [failed(`could not send: ${(err as Error).message}`)];
+    return [failedBeforeSending(`could not send: ${(err as Error).message}`)];
   }
-  if (!prepared.ok) return [prepared.result];
-  const { url, urlRule, events, sign } = prepared;
+}
+
+/** A first attempt at an event read from the log. */
+export type NewAttemptResult = AttemptResult & { event_id: string; event_seq: number; event_type: string };
+
+/**
+ * Sends the events the endpoint wants after `after` (its cursor), up to `max`, the way sendDue
+ * sends deliveries; returns each attempt with its event. Never throws.
+ */
+export async function sendNew(
+  pool: Pool,
+  config: Config,
+  policy: DeliveryPolicy,
+  tenantId: string,
+  webhookId: string,
+  after: number,
+  max: number,
+): Promise<NewAttemptResult[]> {
+  const events = await deliveries.wantedAfter(pool, tenantId, webhookId, after, max).catch(() => undefined);
+  // Unreadable now (the endpoint was deleted, or the database is away): nothing was attempted.
+  if (!events || events.length === 0) return [];
+  const withEvent = (results: AttemptResult[]) =>
+    results.map((r, i) => ({
+      ...r,
+      event_id: events[i]!.event_id,
+      event_seq: events[i]!.seq,
+      event_type: events[i]!.type,
+    }));
+  try {
+    const target = await prepareEndpoint(pool, config, policy, tenantId, webhookId);
+    if (!target.ok) return withEvent([target.result]);
+    return withEvent(await sendInOrder(target, policy, events.length, (i) => events[i]));
+  } catch (err) {
+    return withEvent([failedBeforeSending(`could not send: ${(err as Error).message}`)]);
+  }
+}
+
+type Target = { url: URL; urlRule: UrlPolicy; sign: ReturnType<typeof signer> };
+
+/** Attempts `count` events in order (`eventAt(i)`, undefined when gone from the log), as sendDue says. */
+async function sendInOrder(
+  { url, urlRule, sign }: Target,
+  policy: DeliveryPolicy,
+  count: number,
+  eventAt: (i: number) => Event | undefined,
+) {
   const results: AttemptResult[] = [];
   const stopAt = performance.now() + SEND_BATCH_MS_MAX;
-  for (const claim of claims) {
-    // A slow endpoint ends its batch early; the claims not sent go back to pending, unchanged.
+  for (let i = 0; i < count; i++) {
+    // A slow endpoint ends its batch early; what was not sent waits, unchanged.
     if (results.length > 0 && performance.now() > stopAt) break;
     const at = new Date();
     let result: AttemptResult;
     try {
-      const event = events.get(claim.event_seq);
-      if (!event || event.event_id !== claim.event_id)
-        result = failed('the event is no longer in the log', at);
+      const event = eventAt(i);
+      if (!event) result = failedBeforeSending('the event is no longer in the log', at);
       else {
         const request = sign(event.event_id, payloadOf(event), at);
         result = {
@@ -222,7 +273,7 @@ export async function sendDue(
         };
       }
     } catch (err) {
-      result = failed(`could not send: ${(err as Error).message}`, at);
+      result = failedBeforeSending(`could not send: ${(err as Error).message}`, at);
     }
     results.push(result);
     if (!result.ok) break;
@@ -230,31 +281,21 @@ export async function sendDue(
   return results;
 }
 
-/** What every attempt of a batch shares: the endpoint, its URL checked by the rule, the events. */
-async function prepareBatch(
+/** What every attempt of a batch shares: the endpoint, its URL checked by the rule, its signer. */
+async function prepareEndpoint(
   pool: Pool,
   config: Config,
   policy: DeliveryPolicy,
   tenantId: string,
   webhookId: string,
-  claims: readonly SendClaim[],
-) {
-  const started = new Date().toISOString();
+): Promise<({ ok: true } & Target) | { ok: false; result: AttemptResult }> {
   const info = await store.sendingInfo(pool, tenantId, webhookId);
-  if (!info) {
-    const result = { ok: false, response_status: null, latency_ms: 0, error: 'the webhook was deleted' };
-    return { ok: false as const, result: { ...result, started_at: started } };
-  }
+  if (!info) return { ok: false, result: failedBeforeSending('the webhook was deleted') };
+  const started = new Date().toISOString();
   const urlRule = urlPolicy(config, info.allow_private);
   const target = await checkTarget(info.url, urlRule, policy.timeout_ms);
-  if (!target.ok) return { ok: false as const, result: { ...target.refused, started_at: started } };
-  return {
-    ok: true as const,
-    url: target.url,
-    urlRule,
-    events: await eventsOf(pool, tenantId, claims),
-    sign: signer(info.secrets),
-  };
+  if (!target.ok) return { ok: false, result: { ...target.refused, started_at: started } };
+  return { ok: true, url: target.url, urlRule, sign: signer(info.secrets) };
 }
 
 export type Recorded = 'succeeded' | 'retrying' | 'failed' | 'cancelled' | 'already_recorded' | 'gone';
@@ -267,9 +308,8 @@ export type Recorded = 'succeeded' | 'retrying' | 'failed' | 'cancelled' | 'alre
  * is still recorded as succeeded, since it was delivered); a failure (at most one, the last:
  * sending stops there) into the attempt log, and onto the delivery pending again with the next
  * attempt's time, failed once its retry window is over, or cancelled when the endpoint was
- * disabled meanwhile. A delivery given up on an endpoint that has delivered nothing for
- * `disable_after_ms` disables it, with the reason and a `webhook.disabled` event. Idempotent: an
- * attempt already recorded is not recorded again.
+ * disabled meanwhile (see afterFailedAttempt). Idempotent: an attempt already recorded is not
+ * recorded again.
  */
 export function recordAttempts(
   pool: Pool,
@@ -284,12 +324,28 @@ export function recordAttempts(
   return withTransaction(pool, async (tx): Promise<Recorded[]> => {
     const outcomes = await recordIn(tx, policy, tenantId, webhookId, claims, results, random);
     await deliveries.endSending(tx, tenantId, webhookId);
-    const counter = deliveryCounter(metrics);
-    for (const outcome of new Set(outcomes)) {
-      counter.inc({ outcome }, outcomes.filter((o) => o === outcome).length);
-    }
+    countOutcomes(metrics, outcomes);
     return outcomes;
   });
+}
+
+/**
+ * Locks in one order everywhere (endpoint, pending deliveries, the endpoint's drain row, new
+ * deliveries), the order disabling takes them in. Only a failure needs the endpoint locked (its
+ * streak, disabling); a batch of successes notes itself on the endpoint first, which writes the
+ * row at most once a second.
+ */
+async function lockEndpointFor(
+  tx: PoolClient,
+  tenantId: string,
+  webhookId: string,
+  results: readonly SendResult[],
+) {
+  if (results.every((r) => r.ok)) {
+    await store.markEndpointSucceeded(tx, tenantId, webhookId);
+    return { failure: false as const };
+  }
+  return { failure: true as const, ep: await store.endpointState(tx, tenantId, webhookId, true) };
 }
 
 async function recordIn(
@@ -302,13 +358,8 @@ async function recordIn(
   random: number,
 ): Promise<Recorded[]> {
   const sent = claims.slice(0, results.length);
-  // Endpoint first, then its deliveries: the order claims and API changes take them in. Only a
-  // failure needs the endpoint locked (its streak, disabling); a batch of successes does not
-  // wait behind the consumer, which holds its endpoints while it creates deliveries.
-  const ep = results.every((r) => r.ok)
-    ? undefined
-    : await store.endpointState(tx, tenantId, webhookId, true);
-  if (!ep && results.some((r) => !r.ok)) return sent.map(() => 'gone');
+  const lock = await lockEndpointFor(tx, tenantId, webhookId, results);
+  if (lock.failure && !lock.ep) return sent.map(() => 'gone');
   const rows = await deliveries.lockDeliveries(tx, tenantId, webhookId, sent);
   const byId = new Map(rows.map((d) => [d.delivery_id, d]));
   const outcomes: Recorded[] = [];
@@ -340,20 +391,19 @@ async function recordIn(
     attempts.filter((a) => !a.succeeded),
   );
   const succeeded = attempts.filter((a) => a.succeeded);
-  if (succeeded.length > 0) {
-    await deliveries.finishSucceeded(tx, tenantId, succeeded);
-    await store.markEndpointSucceeded(tx, tenantId, webhookId);
-  }
-  if (!failure || !ep) return outcomes;
+  await deliveries.finishSucceeded(tx, tenantId, succeeded);
+  // The endpoint is locked already when the batch has a failure.
+  if (lock.failure && succeeded.length > 0) await store.markEndpointSucceeded(tx, tenantId, webhookId);
+  if (!failure || !lock.ep) return outcomes;
   const { d, attempt } = failure;
   const next = afterFailure(
     policy,
     {
       attempt_in_round: d.round_attempts + 1,
       round_started_ms: (d.retry_started_at ?? attempt.started_at).getTime(),
-      now_ms: ep.now.getTime(),
+      now_ms: lock.ep.now.getTime(),
       // Disabling cancelled it while it was in flight.
-      endpoint_enabled: ep.enabled && d.status === 'pending',
+      endpoint_enabled: lock.ep.enabled && d.status === 'pending',
     },
     random,
   );
@@ -367,22 +417,143 @@ async function recordIn(
     retry_in_ms: next.status === 'pending' ? next.retry_in_ms : null,
   });
   outcomes[failure.index] = next.status === 'pending' ? 'retrying' : next.status;
-  if (ep.enabled) {
-    // The streak starts with the round's first attempt, the clock the retry window runs on; a
-    // success earlier in this batch ended the previous streak.
-    const failingSince =
-      (succeeded.length > 0 ? null : ep.failing_since) ?? d.retry_started_at ?? attempt.started_at;
-    await store.markEndpointFailing(tx, tenantId, webhookId, failingSince);
-    if (next.status === 'failed' && shouldDisable(policy, failingSince.getTime(), ep.now.getTime())) {
-      const hours = Math.round(((ep.now.getTime() - failingSince.getTime()) / 3_600_000) * 10) / 10;
-      const reason =
-        `Nothing delivered for ${hours} h: delivery ${d.delivery_id} (event ${d.event_seq}) was given up after ` +
-        `${d.round_attempts + 1} attempts (last: ${attempt.error}). Fix the endpoint, enable it, then replay ` +
-        `from seq ${d.event_seq - 1}.`;
-      await setEnabled(tx, tenantId, SYSTEM, webhookId, false, reason);
-    }
-  }
+  await afterFailedAttempt(tx, policy, tenantId, webhookId, lock.ep, succeeded.length > 0, {
+    delivery_id: d.delivery_id,
+    event_seq: d.event_seq,
+    round_attempts: d.round_attempts + 1,
+    round_started_at: d.retry_started_at ?? attempt.started_at,
+    error: attempt.error,
+    status: next.status,
+  });
   return outcomes;
+}
+
+/**
+ * Records first attempts at events read from the log (sendNew), in one transaction: each event's
+ * delivery row is written once, with its outcome (insertFirstAttempts), the failure (at most one,
+ * the last) also into the attempt log, and the cursor moves past what was sent as the batch in
+ * flight ends. Idempotent: a row written before is not written again.
+ */
+export function recordNew(
+  pool: Pool,
+  metrics: Metrics,
+  policy: DeliveryPolicy,
+  tenantId: string,
+  webhookId: string,
+  results: readonly NewAttemptResult[],
+  random = Math.random(),
+) {
+  return withTransaction(pool, async (tx): Promise<Recorded[]> => {
+    const lock = await lockEndpointFor(tx, tenantId, webhookId, results);
+    const sentThrough = results.at(-1)?.event_seq ?? 0;
+    if ((lock.failure && !lock.ep) || !(await deliveries.endSending(tx, tenantId, webhookId, sentThrough)))
+      return results.map(() => 'gone');
+    const failed = results.at(-1)?.ok === false ? results.at(-1)! : undefined;
+    const next =
+      failed && lock.ep
+        ? afterFailure(
+            policy,
+            {
+              attempt_in_round: 1,
+              round_started_ms: Date.parse(failed.started_at),
+              now_ms: lock.ep.now.getTime(),
+              endpoint_enabled: lock.ep.enabled,
+            },
+            random,
+          )
+        : undefined;
+    const written = await deliveries.insertFirstAttempts(
+      tx,
+      tenantId,
+      webhookId,
+      results.map((r) => ({
+        event_id: r.event_id,
+        event_seq: r.event_seq,
+        event_type: r.event_type,
+        status: r.ok ? 'succeeded' : (next?.status ?? 'cancelled'),
+        started_at: r.started_at,
+        response_status: r.response_status,
+        latency_ms: r.latency_ms,
+        error: r.error,
+        retry_in_ms: !r.ok && next?.status === 'pending' ? next.retry_in_ms : null,
+      })),
+    );
+    const bySeq = new Map(written.map((w) => [w.event_seq, w]));
+    const outcomes = results.map((r): Recorded => {
+      const w = bySeq.get(r.event_seq);
+      if (!w) return 'already_recorded';
+      if (r.ok) return 'succeeded';
+      return w.status === 'pending' ? 'retrying' : (w.status as Recorded);
+    });
+    const succeeded = outcomes.includes('succeeded');
+    if (lock.failure && succeeded) await store.markEndpointSucceeded(tx, tenantId, webhookId);
+    const failure = failed && bySeq.get(failed.event_seq);
+    if (failed && failure && lock.ep) {
+      await deliveries.insertAttempts(tx, tenantId, [
+        {
+          delivery_id: failure.delivery_id,
+          attempt: 1,
+          started_at: new Date(failed.started_at),
+          succeeded: false,
+          response_status: failed.response_status,
+          latency_ms: failed.latency_ms,
+          error: failed.error,
+        },
+      ]);
+      await afterFailedAttempt(tx, policy, tenantId, webhookId, lock.ep, succeeded, {
+        delivery_id: failure.delivery_id,
+        event_seq: failed.event_seq,
+        round_attempts: 1,
+        round_started_at: new Date(failed.started_at),
+        error: failed.error,
+        status: failure.status,
+      });
+    }
+    countOutcomes(metrics, outcomes);
+    return outcomes;
+  });
+}
+
+/**
+ * A failed attempt's effect on its endpoint (locked, as `ep`): the failure streak, starting with
+ * the round's first attempt, the clock the retry window runs on (a success earlier in the batch
+ * ended the previous streak); and a delivery given up on an endpoint that has delivered nothing
+ * for `disable_after_ms` disables it, with the reason and a `webhook.disabled` event.
+ */
+async function afterFailedAttempt(
+  tx: PoolClient,
+  policy: DeliveryPolicy,
+  tenantId: string,
+  webhookId: string,
+  ep: NonNullable<Awaited<ReturnType<typeof store.endpointState>>>,
+  succeededBefore: boolean,
+  d: {
+    delivery_id: string;
+    event_seq: number;
+    round_attempts: number;
+    round_started_at: Date;
+    error: string | null;
+    status: string;
+  },
+) {
+  if (!ep.enabled) return;
+  const failingSince = (succeededBefore ? null : ep.failing_since) ?? d.round_started_at;
+  await store.markEndpointFailing(tx, tenantId, webhookId, failingSince);
+  if (d.status === 'failed' && shouldDisable(policy, failingSince.getTime(), ep.now.getTime())) {
+    const hours = Math.round(((ep.now.getTime() - failingSince.getTime()) / 3_600_000) * 10) / 10;
+    const reason =
+      `Nothing delivered for ${hours} h: delivery ${d.delivery_id} (event ${d.event_seq}) was given up after ` +
+      `${d.round_attempts} attempts (last: ${d.error}). Fix the endpoint, enable it, then replay ` +
+      `from seq ${d.event_seq - 1}.`;
+    await setEnabled(tx, tenantId, SYSTEM, webhookId, false, reason);
+  }
+}
+
+function countOutcomes(metrics: Metrics, outcomes: readonly Recorded[]) {
+  const counter = deliveryCounter(metrics);
+  for (const outcome of new Set(outcomes)) {
+    counter.inc({ outcome }, outcomes.filter((o) => o === outcome).length);
+  }
 }
 
 export const stalledEndpoints = deliveries.stalledEndpoints;

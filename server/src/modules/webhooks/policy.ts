@@ -76,11 +76,12 @@ export function shouldDisable(policy: DeliveryPolicy, failing_since_ms: number, 
 }
 
 /**
- * The delivery state machine. A delivery stays `pending` while an attempt is in flight (the
- * endpoint notes the batch in flight, not each delivery); an attempt ends it `succeeded`, or on a
- * failure `pending` for a retry, `failed` or `cancelled`; redelivery and replay reopen a finished
- * delivery; disabling an endpoint cancels what it had pending, and an attempt in flight then
- * still lands: a success as `succeeded`.
+ * The delivery state machine. A delivery is written with its first attempt's outcome (before it,
+ * the event waits in the log after the endpoint's cursor): `succeeded`, or on a failure `pending`
+ * for a retry, `failed` or `cancelled`. A pending delivery stays `pending` while an attempt is in
+ * flight (the endpoint notes the batch in flight, not each delivery), and the attempt moves it
+ * the same way; redelivery and replay reopen a finished delivery; disabling an endpoint cancels
+ * what it had waiting, and an attempt in flight then still lands: a success as `succeeded`.
  */
 export const DELIVERY_TRANSITIONS: Record<DeliveryStatus, readonly DeliveryStatus[]> = {
   pending: ['succeeded', 'failed', 'cancelled'],

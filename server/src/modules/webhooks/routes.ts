@@ -267,7 +267,7 @@ export function webhookRoutes(app: OpenAPIHono<AppEnv>, deps: Deps) {
       tags,
       summary: 'Change the URL, event types or description, or enable / disable',
       description:
-        'Disabling cancels the pending deliveries; enabling clears the disabled reason. Neither sends what ' +
+        'Disabling cancels the pending deliveries and the events not yet sent; enabling clears the disabled reason. Neither sends what ' +
         'was missed: replay from the last seq your receiver processed.',
       request: { params: WebhookId, body: jsonBody(UpdateWebhookSchema) },
       responses: { 200: json(WebhookSchema, 'Updated') },

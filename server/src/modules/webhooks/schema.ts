@@ -95,7 +95,7 @@ export const UpdateWebhookSchema = z
     description: z.string().trim().max(500).optional(),
     enabled: z.boolean().optional().openapi({
       description:
-        'false cancels the pending deliveries; true clears the disabled reason (replay to catch up on what was missed)',
+        'false cancels the pending deliveries and the events not yet sent; true clears the disabled reason and sends only what happens from then on (replay to catch up on what was missed)',
     }),
   })
   .openapi('UpdateWebhook');
@@ -187,7 +187,10 @@ export const ReplaySchema = z
 
 export const ReplayResultSchema = z
   .object({
-    queued: z.number().int().openapi({ description: 'Deliveries queued (new or sent again)' }),
+    queued: z.number().int().openapi({
+      description:
+        'Deliveries queued (new or sent again); events the endpoint has not reached yet are not counted, it sends them anyway',
+    }),
     through_seq: z.number().int().openapi({ description: 'The last event seq looked at' }),
     complete: z.boolean().openapi({
       description: `false when the ${REPLAY_EVENTS_MAX} event bound was reached: replay again from through_seq`,

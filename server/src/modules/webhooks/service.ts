@@ -99,6 +99,7 @@ export async function createWebhook(
     enabled: input.enabled,
     secret,
   });
+  await deliveries.startCursor(db, tenantId, w.webhook_id);
   await publish(db, tenantId, actor, event('webhook.created', w));
   return { ...w, secret };
 }
@@ -128,8 +129,10 @@ export async function updateWebhook(
 }
 
 /**
- * Enabling clears the reason and the failure streak and wakes the endpoint's drain; disabling
- * cancels its pending deliveries (replay brings back what was missed) and says why.
+ * Enabling clears the reason and the failure streak, moves the endpoint's cursor to the latest
+ * event (what happened while it was disabled is not sent) and wakes its drain; disabling cancels
+ * its pending deliveries and the events after its cursor (replay brings back what was missed) and
+ * says why.
  */
 export async function setEnabled(
   db: Queryable,
@@ -141,9 +144,15 @@ export async function setEnabled(
 ) {
   const w = await store.setEnabled(db, tenantId, webhookId, enabled, enabled ? null : reason);
   if (!w) throw notFound(`Webhook ${webhookId}`);
-  if (enabled) await publish(db, tenantId, actor, event('webhook.enabled', w));
-  else {
-    const cancelled = await deliveries.cancelPending(db, tenantId, webhookId, `endpoint disabled: ${reason}`);
+  if (enabled) {
+    await deliveries.skipToLatest(db, tenantId, webhookId);
+    await publish(db, tenantId, actor, event('webhook.enabled', w));
+  } else {
+    const why = `endpoint disabled: ${reason}`;
+    // Pending rows first, then the drain's row: the order a drain's claim locks them in.
+    const cancelled =
+      (await deliveries.cancelPending(db, tenantId, webhookId, why)) +
+      (await deliveries.cancelUnsent(db, tenantId, webhookId, why));
     await publish(db, tenantId, actor, event('webhook.disabled', w, { reason, cancelled }));
   }
   return w;
@@ -241,7 +250,8 @@ export async function redeliver(
 
 /**
  * Queues every event the endpoint subscribes to after `after_seq` again, at most
- * REPLAY_EVENTS_MAX per call; deliveries still open are left as they are.
+ * REPLAY_EVENTS_MAX per call; deliveries still open are left as they are. Only events up to the
+ * endpoint's cursor get rows: the drain sends those after it from the log anyway, in order.
  */
 export async function replay(
   db: Queryable,
@@ -252,13 +262,15 @@ export async function replay(
 ) {
   const w = await getWebhook(db, tenantId, webhookId, true);
   assertEnabled(w);
-  const events = await listEvents(
+  const listed = await listEvents(
     db,
     tenantId,
     afterSeq,
     parseTypes(w.event_types.join(',')),
     REPLAY_EVENTS_MAX,
   );
+  const cursor = await deliveries.cursorOf(db, tenantId, webhookId);
+  const events = listed.filter((e) => e.seq <= cursor);
   const queued = await deliveries.queueAgain(
     db,
     events.map((e) => ({
@@ -272,8 +284,8 @@ export async function replay(
   );
   const result = {
     queued,
-    through_seq: events.at(-1)?.seq ?? afterSeq,
-    complete: events.length < REPLAY_EVENTS_MAX,
+    through_seq: listed.at(-1)?.seq ?? afterSeq,
+    complete: listed.length < REPLAY_EVENTS_MAX,
   };
   await publish(db, tenantId, actor, {
     type: 'webhook.replay_requested',

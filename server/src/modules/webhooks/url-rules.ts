@@ -100,7 +100,7 @@ export function isSelf(address: string, port: number, hostname: string, policy: 
   return self !== '0.0.0.0' && self !== '::' && (hostname === self || a === unmapIPv4(self));
 }
 
-export const defaultPort = (url: URL) => (url.port ? Number(url.port) : url.protocol === 'https:' ? 443 : 80);
+const defaultPort = (url: URL) => (url.port ? Number(url.port) : url.protocol === 'https:' ? 443 : 80);
 
 /** Why (address, port) may not be used under this policy, or undefined when it may. */
 export function refusal(address: string, port: number, hostname: string, policy: UrlPolicy) {

@@ -7,24 +7,29 @@ import {
   type AttemptResult,
   type Claim,
   claimDue,
-  createDeliveries,
+  drainsFor,
+  type NewAttemptResult,
   recordAttempts,
+  recordNew,
+  type SendClaim,
   sendDue,
+  sendNew,
   stalledEndpoints,
 } from './delivery.ts';
 import { deliveryPolicy } from './policy.ts';
 
 /**
  * Outbound webhook delivery. The `webhooks` event consumer reads every event and, in the
- * transaction that moves its cursor, creates one delivery per (enabled endpoint, matching event)
- * — exactly once, keyed by (endpoint, seq) — and starts `orderly.webhook-drain` for each endpoint
- * it gave work to. A drain sends that endpoint's due deliveries in batches, oldest seq first and
- * one after the other within a batch, stopping at a failure and sleeping durably until its
- * retry; drains run on one queue partitioned by endpoint, one at a time per endpoint and the
- * endpoints in parallel, so a slow or failing endpoint holds back only itself. Redelivery, replay
- * and re-enabling publish an event that wakes the drain the same way, so API processes never
- * start workflows. `orderly.webhook-sweep` restarts, every minute, any endpoint whose oldest
- * delivery is overdue with nothing sending it.
+ * transaction that moves its cursor, starts `orderly.webhook-drain` for each enabled endpoint
+ * that wants one of them and has no drain open. A drain sends its endpoint's open deliveries (a
+ * retry, a redelivery, a replay) and then the events after the endpoint's cursor, read from the
+ * log, in batches, oldest seq first and one after the other within a batch, stopping at a failure
+ * and sleeping durably until its retry. Each event's delivery row is written once, with its
+ * outcome, as the cursor moves past it. Drains run on one queue partitioned by endpoint, one at a
+ * time per endpoint and the endpoints in parallel, so a slow or failing endpoint holds back only
+ * itself. Redelivery, replay and re-enabling publish an event that wakes the drain the same way,
+ * so API processes never start workflows. `orderly.webhook-sweep` restarts, every minute, any
+ * endpoint whose oldest delivery is overdue with nothing sending it.
  */
 
 export const WEBHOOK_QUEUE = 'orderly.webhooks';
@@ -86,32 +91,14 @@ export const webhookDrain = DBOS.registerWorkflow(
           await DBOS.sleep(Math.min(claim.wait_ms, WAIT_SLICE_MS));
           continue;
         }
-        // Not retried by DBOS: a failed attempt is a result, retried on our schedule. A crash from
-        // here to the record step leaves the endpoint marked in flight, for the sweep.
-        const results: AttemptResult[] = await DBOS.runStep(
-          () => {
-            const { pool, config } = workflowDeps();
-            return sendDue(pool, config, deliveryPolicy(), tenantId, webhookId, claim.deliveries);
-          },
-          { name: 'send' },
-        );
-        await DBOS.runStep(
-          () => {
-            const { pool, metrics } = workflowDeps();
-            return recordAttempts(
-              pool,
-              metrics,
-              deliveryPolicy(),
-              tenantId,
-              webhookId,
-              claim.deliveries,
-              results,
-            );
-          },
-          { name: 'record', ...STEP },
-        );
-        const first = claim.deliveries[0]!;
-        last = `${first.delivery_id}:${first.attempt}`;
+        if (claim.kind === 'send_new') {
+          await sendAndRecordNew(tenantId, webhookId, claim.after);
+          last = `seq:${claim.after}`;
+        } else {
+          await sendAndRecord(tenantId, webhookId, claim.deliveries);
+          const first = claim.deliveries[0]!;
+          last = `${first.delivery_id}:${first.attempt}`;
+        }
         if (i === CLAIMS_PER_RUN_MAX - 1) {
           await startDrain(`webhook-drain:${tenantId}:${webhookId}:after:${last}`, tenantId, webhookId, 0);
         }
@@ -125,6 +112,48 @@ export const webhookDrain = DBOS.registerWorkflow(
   { name: 'orderly.webhook-drain' },
 );
 
+// The send steps are not retried by DBOS: a failed attempt is a result, retried on our schedule.
+// A crash from sending to recording leaves the endpoint marked in flight, for the sweep.
+
+async function sendAndRecord(tenantId: string, webhookId: string, claims: SendClaim[]) {
+  const results: AttemptResult[] = await DBOS.runStep(
+    () => {
+      const { pool, config } = workflowDeps();
+      return sendDue(pool, config, deliveryPolicy(), tenantId, webhookId, claims);
+    },
+    { name: 'send' },
+  );
+  await DBOS.runStep(
+    () => {
+      const { pool, metrics } = workflowDeps();
+      return recordAttempts(pool, metrics, deliveryPolicy(), tenantId, webhookId, claims, results);
+    },
+    { name: 'record', ...STEP },
+  );
+}
+
+async function sendAndRecordNew(tenantId: string, webhookId: string, after: number) {
+  // As one JSON string: DBOS's serializer walks every object of a step's output, and a batch is
+  // hundreds of attempts; a string it stores as it is.
+  const sent: string = await DBOS.runStep(
+    async () => {
+      const { pool, config } = workflowDeps();
+      return JSON.stringify(
+        await sendNew(pool, config, deliveryPolicy(), tenantId, webhookId, after, BATCH_MAX),
+      );
+    },
+    { name: 'send-new' },
+  );
+  const results = JSON.parse(sent) as NewAttemptResult[];
+  await DBOS.runStep(
+    () => {
+      const { pool, metrics } = workflowDeps();
+      return recordNew(pool, metrics, deliveryPolicy(), tenantId, webhookId, results);
+    },
+    { name: 'record-new', ...STEP },
+  );
+}
+
 /** Starts (or finds, by its id) a drain on the endpoint's partition of the queue. */
 function startDrain(workflowID: string, tenantId: string, webhookId: string, triggerSeq: number) {
   return DBOS.startWorkflow(webhookDrain, {
@@ -134,12 +163,11 @@ function startDrain(workflowID: string, tenantId: string, webhookId: string, tri
   })(tenantId, webhookId, triggerSeq);
 }
 
-/** The consumer's handler: deliveries for the batch, and a drain per endpoint that got work. */
+/** The consumer's handler: a drain for each endpoint that has work and none open. */
 export async function onEvents(events: ConsumedEvent[], tx: PoolClient) {
-  // Together: the consumer holds these endpoints until it commits, and the drains' records of
-  // failures wait for it.
+  // Together: the consumer holds these endpoints until it commits.
   await Promise.all(
-    (await createDeliveries(events, tx)).map((d) =>
+    (await drainsFor(events, tx)).map((d) =>
       startDrain(`webhook-drain:${d.tenant_id}:${d.webhook_id}:${d.seq}`, d.tenant_id, d.webhook_id, d.seq),
     ),
   );
@@ -154,7 +182,7 @@ export const webhookSweep = DBOS.registerWorkflow(
     );
     // Named after the stalled delivery's state, so sweeps that find it again start nothing new.
     for (const s of stalled) {
-      const id = `webhook-sweep:${s.tenant_id}:${s.webhook_id}:${s.delivery_id}:${s.attempts}:${s.stalled}`;
+      const id = `webhook-sweep:${s.tenant_id}:${s.webhook_id}:${s.head}:${s.attempts}:${s.stalled}`;
       await startDrain(id, s.tenant_id, s.webhook_id, 0);
     }
     if (stalled.length > 0)
