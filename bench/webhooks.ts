@@ -796,11 +796,11 @@ console.log(
 );
 for (const n of notes) console.log(`   ${n}`);
 const best500 = rows.find((r) => r['offered/s'] === TARGET.rate && String(r.path).startsWith('Orderly → 9'));
-const met =
-  best500 !== undefined &&
-  Number(best500['p99 ms']) <= TARGET.p99_ms &&
-  Number(best500['events/s']) >= TARGET.rate * 0.95 &&
-  best500.undelivered === 0;
+// Met when 99% of the deliveries arrived within the bound and none is missing: that is keeping up
+// with the rate. The in-window events/s is not a criterion: at a lag of half a second, the last
+// half second's deliveries land after an 8 s window, so it stays near 94% of the rate however
+// well the pipeline keeps up.
+const met = best500 !== undefined && Number(best500['p99 ms']) <= TARGET.p99_ms && best500.undelivered === 0;
 console.log(
   `\n   target (issue): p99 lag ≤ ${TARGET.p99_ms} ms at ${TARGET.rate} events/s on the healthy endpoints: ` +
     `${best500 ? (met ? 'MET' : 'NOT MET') : 'not measured (add 500 to BENCH_RATES)'}.`,
