@@ -293,9 +293,10 @@ async function drainsAlone(port: number, receiver: () => Promise<{ requests: num
   const a = cpuSeconds();
   const t0 = performance.now();
   await withTransaction(pool, (tx) => publish(tx, T, actor, held('ord_drain_wake')));
-  let got = 0;
-  while ((got = (await receiver()).requests) < want && performance.now() - t0 < 300_000) {
+  let got = (await receiver()).requests;
+  while (got < want && performance.now() - t0 < 300_000) {
     await new Promise((r) => setTimeout(r, 50));
+    got = (await receiver()).requests;
   }
   const seconds = (performance.now() - t0) / 1000;
   const cores = coresBetween(a, cpuSeconds(), seconds);

@@ -24,10 +24,12 @@
  * BENCH_RATES (default 2,100,250,500 events/s; 2/s shows what an idle pipeline adds), BENCH_SECONDS
  * per rate, BENCH_DRAIN_TIMEOUT_S (default 60) for the healthy endpoints to catch up after each
  * rate, BENCH_FAIL_RATIO (default 0.5; 0 makes the 10th endpoint answer everything, to compare),
- * BENCH_RECEIVERS (thread, the default, or inline: on the workers' thread, as runs before had it).
- * Each rate also reports how busy this process's main thread was and its CPU time, to tell the
+ * BENCH_RECEIVERS (thread, the default, or inline: on the workers' thread, as runs before had it),
+ * BENCH_WORKERS (default 1): more than 1 adds `orderly worker` processes on the same database, as a
+ * deployment would, so the drains are shared between processes. Each rate also reports how busy this process's main thread was and its CPU time, to tell the
  * bench's own share apart.
  */
+import { spawn } from 'node:child_process';
 import http from 'node:http';
 import { createRequire } from 'node:module';
 import type { AddressInfo } from 'node:net';
@@ -49,7 +51,7 @@ import { CreateWebhookSchema } from '../server/src/modules/webhooks/schema.ts';
 import { createWebhook, setEnabled, setSettings } from '../server/src/modules/webhooks/service.ts';
 import { createMetrics } from '../server/src/system/metrics.ts';
 import { startWorkers } from '../server/src/workflows/runtime.ts';
-import { coresBetween, cpuSeconds } from './lib/cpu.ts';
+import { coresBetween, cpuSeconds, processSeconds } from './lib/cpu.ts';
 import { benchDatabase, log } from './lib/database.ts';
 import { BENCH_SECONDS, table, throughput } from './lib/measure.ts';
 import { openLoop } from './lib/open-loop.ts';
@@ -335,6 +337,29 @@ for (const [i, r] of receivers.entries()) {
   webhookIds.push(w.webhook_id);
 }
 const workers = await startWorkers(deps, databaseUrl, { executorId: 'bench-webhooks', role: 'all' });
+const extraWorkers = await startExtraWorkers(Number(process.env.BENCH_WORKERS ?? 1) - 1);
+
+/** `orderly worker` processes on the bench's database, registered before the load starts. */
+async function startExtraWorkers(n: number) {
+  const bin = new URL('../server/bin/orderly.js', import.meta.url).pathname;
+  const children = Array.from({ length: n }, (_, i) =>
+    spawn(process.execPath, [bin, 'worker', '--executor-id', `bench-webhooks-${i + 2}`], {
+      env: { ...process.env, DATABASE_URL: databaseUrl, LOG_LEVEL: 'warn' },
+      stdio: ['ignore', 'inherit', 'inherit'],
+    }),
+  );
+  for (const child of children) {
+    for (let waited = 0; ; waited += 250) {
+      const { rowCount } = await pool.query('select 1 from orderly_system.workers where pid = $1', [
+        child.pid,
+      ]);
+      if (rowCount) break;
+      if (waited > 120_000 || child.exitCode !== null) throw new Error('an extra worker did not start');
+      await sleep(250);
+    }
+  }
+  return children;
+}
 
 // When each seq was numbered: the sequencer's notification (sent when its numbering commits).
 const numbered: { at: number; top: number }[] = [];
@@ -546,6 +571,7 @@ for (const rate of RATES) {
   const elu0 = performance.eventLoopUtilization();
   const cpu0 = process.cpuUsage();
   const machine0 = cpuSeconds();
+  const extra0 = processSeconds(extraWorkers.map((c) => c.pid!));
   const t0 = clock();
   const commits = await openLoop(rate, BENCH_SECONDS, publishOne(ids));
   const t1 = clock();
@@ -562,6 +588,7 @@ for (const rate of RATES) {
   const cpu = process.cpuUsage(cpu0);
   const cores = (cpu.user + cpu.system) / 1000 / (t2 - t0);
   const used = coresBetween(machine0, cpuSeconds(), (t2 - t0) / 1000);
+  const extraCores = (processSeconds(extraWorkers.map((c) => c.pid!)) - extra0) / ((t2 - t0) / 1000);
   const delivered = ids.length * healthy.length - missingAt(ids, healthyMaps);
   const commitsPerDelivery = ((await commitsSoFar()) - commits0 - ids.length) / Math.max(1, delivered);
   allOrderlyIds.push(...ids);
@@ -609,6 +636,7 @@ for (const rate of RATES) {
     'publish p99 ms': fmt(commits.p99_ms),
     'main loop busy': `${Math.round(busy * 100)}%`,
     'process CPU': `${cores.toFixed(2)} cores`,
+    ...(extraWorkers.length > 0 ? { 'other workers CPU': `${extraCores.toFixed(2)} cores` } : {}),
     'PostgreSQL CPU': `${used.postgres.toFixed(2)} cores`,
     'machine busy': `${Math.round(used.machine_busy * 100)}%`,
   });
@@ -785,7 +813,7 @@ console.log(
     'workflows started during the rate and its wait (those that sent anything). main loop busy: the ' +
     "event-loop utilisation of this process's main thread (the workers, the publisher, and the receivers " +
     `when inline); process CPU: this process's CPU time (every thread) per second of wall clock; ` +
-    'PostgreSQL CPU: the same for every postgres process; machine busy: the share of all cores in use, ' +
+    'other workers CPU: the same for the BENCH_WORKERS − 1 worker processes; PostgreSQL CPU: the same for every postgres process; machine busy: the share of all cores in use, ' +
     'whoever used them (from /proc); the ' +
     `receivers ran ${RECEIVERS_MODE === 'inline' ? 'on the main thread (BENCH_RECEIVERS=inline)' : 'in a thread of their own (BENCH_RECEIVERS=thread)'}.\n`,
 );
@@ -818,6 +846,7 @@ if (problems.length === 0) {
 }
 
 // ── shutdown ────────────────────────────────────────────────────────────────────────────────
+for (const child of extraWorkers) child.kill('SIGTERM');
 await workers.stop();
 await eventsListener.end();
 for (const c of rawListeners) await c.end();

@@ -28,6 +28,21 @@ function machineTicks() {
   }
 }
 
+/** CPU seconds used so far by these processes (from /proc; 0 for one that has ended). */
+export function processSeconds(pids: readonly number[]) {
+  let ticks = 0;
+  for (const pid of pids) {
+    try {
+      const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+      const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+      ticks += Number(fields[11]) + Number(fields[12]);
+    } catch {
+      // Ended.
+    }
+  }
+  return ticks / TICKS_PER_S;
+}
+
 function postgresSeconds() {
   let ticks = 0;
   let pids: string[];
