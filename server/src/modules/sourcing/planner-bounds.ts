@@ -1,4 +1,5 @@
 import type { Candidate } from './plan-result.ts';
+import type { Scratch } from './planner-scratch.ts';
 import type { Weights } from './policy.ts';
 
 /**
@@ -15,8 +16,9 @@ function insertSorted(list: number[], x: number, k: number, order: 1 | -1) {
   let i = list.length;
   while (i > 0 && (list[i - 1]! - x) * order > 0) i--;
   if (i >= k) return;
-  list.splice(i, 0, x);
-  if (list.length > k) list.length = k;
+  // As splice(i, 0, x) and cutting to k, without the allocation: shift the tail, drop past k.
+  for (let j = list.length < k ? list.length : k - 1; j > i; j--) list[j] = list[j - 1]!;
+  list[i] = x;
 }
 
 /**
@@ -30,11 +32,12 @@ export function coverageBounds(
   stockAt: Float64Array,
   L: number,
   K: number,
+  scratch: Scratch,
 ) {
   const n = rank.length;
   // topSums[i * (K + 1) + r]: the sum of the r largest single contributions in rank[i..],
   // largest first; for r beyond the locations there, the sum of them all.
-  const topSums = new Float64Array((n + 1) * (K + 1));
+  const topSums = scratch.f64((n + 1) * (K + 1));
   {
     const largest: number[] = [];
     for (let i = n - 1; i >= 0; i--) {
@@ -51,9 +54,10 @@ export function coverageBounds(
     }
   }
   // lineTop[(i * L + l) * (K + 1) + r]: the r largest stocks of line l in rank[i..], summed.
-  const lineTop = new Float64Array((n + 1) * L * (K + 1));
+  const lineTop = scratch.f64((n + 1) * L * (K + 1));
   {
-    const largest: number[][] = Array.from({ length: L }, () => []);
+    const largest: number[][] = [];
+    for (let l = 0; l < L; l++) largest.push([]);
     for (let i = n - 1; i >= 0; i--) {
       for (let l = 0; l < L; l++) {
         const top = largest[l]!;
@@ -75,10 +79,16 @@ export function coverageBounds(
  * `min_days` there (`daysLow`), and each position's least delivery-days and shipping terms beyond
  * its lowest rate (`timeLeast`, from `slowest`) with its least among rank[i..] (`timeLow`).
  */
-export function scoreBounds(rank: readonly Candidate[], slowest: readonly number[], w: Weights, K: number) {
+export function scoreBounds(
+  rank: readonly Candidate[],
+  slowest: readonly number[],
+  w: Weights,
+  K: number,
+  scratch: Scratch,
+) {
   const n = rank.length;
-  const fixedLow = new Float64Array((n + 1) * (K + 1)).fill(Number.POSITIVE_INFINITY);
-  const daysLow = new Float64Array(n + 1).fill(Number.POSITIVE_INFINITY);
+  const fixedLow = scratch.f64((n + 1) * (K + 1)).fill(Number.POSITIVE_INFINITY);
+  const daysLow = scratch.f64(n + 1).fill(Number.POSITIVE_INFINITY);
   {
     const smallest: number[] = [];
     for (let i = n - 1; i >= 0; i--) {
@@ -94,10 +104,10 @@ export function scoreBounds(rank: readonly Candidate[], slowest: readonly number
   }
   // A set's delivery-days and shipping terms are at least its lowest rates plus, for its
   // slowest member, that member's `slowest` part.
-  const timeLeast = new Float64Array(n);
+  const timeLeast = scratch.f64(n);
   for (let i = 0; i < n; i++)
     timeLeast[i] = Math.max(w.delivery_days * rank[i]!.min_days, slowest[rank[i]!.index]!);
-  const timeLow = new Float64Array(n + 1).fill(Number.POSITIVE_INFINITY);
+  const timeLow = scratch.f64(n + 1).fill(Number.POSITIVE_INFINITY);
   for (let i = n - 1; i >= 0; i--) timeLow[i] = Math.min(timeLow[i + 1]!, timeLeast[i]!);
   return { fixedLow, daysLow, timeLeast, timeLow };
 }
@@ -113,6 +123,7 @@ export function coveringBits(
   stockAt: Float64Array,
   n: number,
   L: number,
+  scratch: Scratch,
 ) {
   const words = (n + 31) >>> 5;
   const lineBits: number[] = [];
@@ -129,7 +140,7 @@ export function coveringBits(
       lineBits.push(rows);
       rows += x;
     }
-    covering = new Uint32Array(rows * words);
+    covering = scratch.u32(rows * words);
     for (let p = 0; p < n; p++)
       for (let l = 0; l < L; l++)
         for (let t = 1; t <= Math.min(needs[l]!, stockAt[p * L + l]!); t++)

@@ -3,6 +3,7 @@ import { ZONES, type Zone, type ZoneEntry, zip3Of } from '../network/geo.ts';
 import { transitDaysFor } from '../network/rates.ts';
 import { type SnapshotLocation, type SnapshotService, servesDestination } from '../network/snapshot.ts';
 import { byId, type Candidate, type Line, type ServiceOption } from './plan-result.ts';
+import { type NetworkCache, optionsPolicyKey } from './planner-network.ts';
 import { LEVEL_TRANSIT_DAYS_MAX, type SourcingPolicy } from './policy.ts';
 import { daysBetween, deliveryDateMemo, type ShipSlot, shipInstantMemo } from './promise.ts';
 import type {
@@ -39,7 +40,7 @@ export type Candidates = {
 };
 
 /** The services a candidate can ship by, and the least delivery and rate terms among them. */
-type OptionSet = {
+export type OptionSet = {
   options: ServiceOption[];
   min_rate: number;
   min_days: number;
@@ -103,7 +104,7 @@ function sameSlotValues(l: SnapshotLocation, v: readonly unknown[]): boolean {
   for (let i = 0; i < extra.length; i++) if (v[e + 1 + i] !== extra[i]) return false;
   return true;
 }
-function slotKeyOf(l: SnapshotLocation): string {
+export function slotKeyOf(l: SnapshotLocation): string {
   const known = slotKeys.get(l);
   if (known && sameSlotValues(l, known.values)) return known.key;
   const values = slotValues(l);
@@ -124,7 +125,7 @@ const deliveryValues = (s: SnapshotService): unknown[] => [
   '|',
   ...s.holidays,
 ];
-function deliveryKeyOf(s: SnapshotService): string {
+export function deliveryKeyOf(s: SnapshotService): string {
   const known = deliveryKeys.get(s);
   if (known) {
     const v = known.values;
@@ -141,7 +142,7 @@ function deliveryKeyOf(s: SnapshotService): string {
 }
 
 /** zoneInSnapshot for a destination whose ZIP3 is already known. */
-function zoneIn(zones: SnapshotLocation['zones'], zip3: string): ZoneEntry | undefined {
+export function zoneIn(zones: SnapshotLocation['zones'], zip3: string): ZoneEntry | undefined {
   const table = zones as ReadonlyMap<string, ZoneEntry> | Readonly<Record<string, ZoneEntry>>;
   return table instanceof Map ? table.get(zip3) : (table as Readonly<Record<string, ZoneEntry>>)[zip3];
 }
@@ -151,7 +152,7 @@ function zoneIn(zones: SnapshotLocation['zones'], zip3: string): ZoneEntry | und
 // same places), since a caller may change an array or an id between plans.
 type Sorted = { items: readonly object[]; ids: string[]; sorted: readonly object[] };
 const sortedLists = new WeakMap<readonly object[], Sorted>();
-function sortedById<T extends object>(list: readonly T[], id: (t: T) => string): readonly T[] {
+export function sortedById<T extends object>(list: readonly T[], id: (t: T) => string): readonly T[] {
   const known = sortedLists.get(list);
   if (known && known.items.length === list.length) {
     let same = true;
@@ -164,6 +165,25 @@ function sortedById<T extends object>(list: readonly T[], id: (t: T) => string):
   return sorted;
 }
 
+type LineStock = readonly (Readonly<Record<string, number>> | undefined)[];
+
+/**
+ * Per line: the units a location holds (below zero counts as none); null when it holds none of
+ * a line the order may take.
+ */
+function unitsAt(lineStock: LineStock, caps: readonly number[], locationId: string): number[] | null {
+  // Read into a shared array, copied only for a location that holds some (about half of them).
+  const read = unitsRead;
+  let stocked = false;
+  for (let l = 0; l < lineStock.length; l++) {
+    const u = Math.max(0, lineStock[l]?.[locationId] ?? 0);
+    read[l] = u;
+    if (u > 0 && caps[l]! > 0) stocked = true;
+  }
+  return stocked ? read.slice(0, lineStock.length) : null;
+}
+const unitsRead: number[] = [];
+
 export function findCandidates(
   order: PlanOrder,
   network: PlanNetwork,
@@ -171,11 +191,15 @@ export function findCandidates(
   policy: SourcingPolicy,
   now: Date,
   explain: boolean,
+  /** What is kept between plans on this network (see planner-network.ts); none: worked out here. */
+  cache?: NetworkCache,
 ): Candidates {
   const w = policy.weights;
   const lines = mergeLines(order.lines);
-  const locations = sortedById(network.locations, (l) => l.location_id);
-  const services = sortedById(network.services, (s) => s.service_id);
+  if (cache && !cache.isFor(network.locations, network.services))
+    throw new Error('A planner NetworkCache is used with the locations and services it was made from only.');
+  const locations = cache ? cache.locations : sortedById(network.locations, (l) => l.location_id);
+  const services = cache ? cache.services : sortedById(network.services, (s) => s.service_id);
   const capOf = (sku: string) => Math.max(0, stock.channel_caps?.[sku] ?? Number.POSITIVE_INFINITY);
 
   const excluded: CandidateReport[] = [];
@@ -185,17 +209,19 @@ export function findCandidates(
   // slots and delivery dates once per day, by the promise module).
   const slots = new Map<string, ShipSlot | undefined>();
   const todays = new Map<string, string>();
-  const serviceKeys = services.map(deliveryKeyOf);
+  const serviceKeys = cache ? cache.serviceKeys : services.map(deliveryKeyOf);
   const destinationZip3 = zip3Of(order.destination.postal_code);
   const caps = lines.map((l) => capOf(l.sku));
   /** Per line: its SKU's sellable units by location (below zero counts as none). */
-  const lineStock = lines.map((l) => stock.sellable[l.sku]);
+  const lineStock: LineStock = lines.map((l) => stock.sellable[l.sku]);
   /** Local day → delivery date → calendar days between them. */
   const dayCounts = new Map<string, Map<string, number>>();
   /** Per service: its lowest rate by zone (index 1-8) over all weight brackets. */
-  const lowestRates = services.map((): (number | undefined)[] => []);
+  const lowestRates: readonly (number | undefined)[][] = cache
+    ? cache.lowestRates
+    : services.map((): (number | undefined)[] => []);
   /** Per service: transit days by zone (index 1-8). */
-  const transit = services.map((s) => [0, ...ZONES.map((z) => transitDaysFor(s, z))]);
+  const transit = cache ? cache.transit : services.map((s) => [0, ...ZONES.map((z) => transitDaysFor(s, z))]);
   /**
    * The services that can ship from a location whose local day is `today`, handing over on
    * `shipDate`, to a destination in `zone`, with their delivery dates and least terms; null when
@@ -242,29 +268,69 @@ export function findCandidates(
   const exclude = (location: SnapshotLocation, reason: ExclusionReason) => {
     if (explain) excluded.push({ location_id: location.location_id, status: 'excluded', reason });
   };
-  for (const location of locations) {
-    if (!location.active) {
-      exclude(location, 'inactive');
-      continue;
+  // With a cache: each location's zone or exclusion for the destination, and per order the
+  // local day of each time-zone group and the ship slot of each slot group.
+  const destination = cache?.destination(order.destination, destinationZip3);
+  const groupDays: string[] = [];
+  const groupSlots: (ShipSlot | null)[] = [];
+  const policyKey = cache ? optionsPolicyKey(order.service_level, w.delivery_days, w.shipping_cost) : '';
+  const groupOptions: (OptionSet | null)[][] = [];
+  for (let i = 0; i < locations.length; i++) {
+    const location = locations[i]!;
+    let zone: Zone | undefined;
+    if (destination) {
+      zone = destination.zones[i];
+      if (zone === undefined) {
+        exclude(location, destination.reasons[i]!);
+        continue;
+      }
+    } else {
+      if (!location.active) {
+        exclude(location, 'inactive');
+        continue;
+      }
+      if (!servesDestination(location, order.destination)) {
+        exclude(location, 'not_serving_region');
+        continue;
+      }
+      // zoneInSnapshot, with the destination's ZIP3 read once.
+      zone = destinationZip3 === undefined ? undefined : zoneIn(location.zones, destinationZip3)?.zone;
+      if (zone === undefined) {
+        exclude(location, 'no_zone');
+        continue;
+      }
     }
-    if (!servesDestination(location, order.destination)) {
-      exclude(location, 'not_serving_region');
-      continue;
+    // Without an explanation, which check rules a location out does not matter: stock first,
+    // the cheapest (more than half the locations hold none of a small order's SKUs).
+    let units = explain ? null : unitsAt(lineStock, caps, location.location_id);
+    if (!explain && units === null) continue;
+    let today: string | undefined;
+    let slot: ShipSlot | undefined;
+    let group = -1;
+    if (cache) {
+      const z = cache.zoneGroup[i]!;
+      today = groupDays[z];
+      if (today === undefined) {
+        today = localDay(now, location.time_zone);
+        groupDays[z] = today;
+      }
+      group = cache.slotGroup[i]!;
+      let known = groupSlots[group];
+      if (known === undefined) {
+        known = cache.slot(group, location, now, today) ?? null;
+        groupSlots[group] = known;
+      }
+      slot = known ?? undefined;
+    } else {
+      today = todays.get(location.time_zone);
+      if (today === undefined) {
+        today = localDay(now, location.time_zone);
+        todays.set(location.time_zone, today);
+      }
+      const slotKey = slotKeyOf(location);
+      if (!slots.has(slotKey)) slots.set(slotKey, shipInstantMemo(slotKey, location, now, today));
+      slot = slots.get(slotKey);
     }
-    // zoneInSnapshot, with the destination's ZIP3 read once.
-    const zone = destinationZip3 === undefined ? undefined : zoneIn(location.zones, destinationZip3)?.zone;
-    if (zone === undefined) {
-      exclude(location, 'no_zone');
-      continue;
-    }
-    let today = todays.get(location.time_zone);
-    if (today === undefined) {
-      today = localDay(now, location.time_zone);
-      todays.set(location.time_zone, today);
-    }
-    const slotKey = slotKeyOf(location);
-    if (!slots.has(slotKey)) slots.set(slotKey, shipInstantMemo(slotKey, location, now, today));
-    const slot = slots.get(slotKey);
     if (!slot) {
       exclude(location, 'no_working_day');
       continue;
@@ -275,26 +341,29 @@ export function findCandidates(
       exclude(location, 'at_capacity');
       continue;
     }
-    const units = new Array<number>(lineStock.length);
-    let stocked = false;
-    for (let l = 0; l < lineStock.length; l++) {
-      const u = Math.max(0, lineStock[l]?.[location.location_id] ?? 0);
-      units[l] = u;
-      if (u > 0 && caps[l]! > 0) stocked = true;
+    if (units === null) {
+      units = unitsAt(lineStock, caps, location.location_id);
+      if (units === null) {
+        exclude(location, 'no_stock');
+        continue;
+      }
     }
-    if (!stocked) {
-      exclude(location, 'no_stock');
-      continue;
-    }
-    let byShipDate = optionSets.get(today);
-    if (!byShipDate) {
-      byShipDate = new Map();
-      optionSets.set(today, byShipDate);
-    }
-    let byZone = byShipDate.get(slot.ship_date);
-    if (!byZone) {
-      byZone = [];
-      byShipDate.set(slot.ship_date, byZone);
+    // The option sets by zone for the location's local day and ship date: per slot group with a
+    // cache (a group has one time zone and one slot), else looked up by the two.
+    let byZone = group >= 0 ? groupOptions[group] : undefined;
+    if (byZone === undefined) {
+      let byShipDate = optionSets.get(today);
+      if (!byShipDate) {
+        byShipDate = new Map();
+        optionSets.set(today, byShipDate);
+      }
+      byZone = byShipDate.get(slot.ship_date);
+      if (!byZone) {
+        // With a cache, the option sets are kept between plans (they depend on nothing else).
+        byZone = cache ? cache.optionSetsFor(policyKey, today, slot.ship_date) : [];
+        byShipDate.set(slot.ship_date, byZone);
+      }
+      if (group >= 0) groupOptions[group] = byZone;
     }
     let set = byZone[zone];
     if (set === undefined) {

@@ -33,7 +33,7 @@ function addMember(terms: ScoreTerms, c: Candidate, units: number, delivery_days
 }
 
 /** A candidate's service priced for its zone, as plain numbers. */
-type PricedService = {
+export type PricedService = {
   option: ServiceOption;
   divisor: number;
   max_lb: number[];
@@ -59,6 +59,8 @@ export class Pricer {
     private readonly lines: readonly Line[],
     private readonly needs: readonly number[],
     policy: SourcingPolicy,
+    /** Pricing kept between plans by options array (a NetworkCache's); none: per plan. */
+    shared?: WeakMap<readonly ServiceOption[], PricedService[]>,
   ) {
     this.w = policy.weights;
     this.costCeiling = policy.cost_ceiling;
@@ -82,7 +84,7 @@ export class Pricer {
       return table;
     };
     // Candidates with the same options (same ship date and zone) share them, and their pricing.
-    const byOptions = new Map<readonly ServiceOption[], PricedService[]>();
+    const byOptions = shared ?? new Map<readonly ServiceOption[], PricedService[]>();
     this.priced = candidates.map((c) => {
       let priced = byOptions.get(c.services);
       if (!priced) {
@@ -132,25 +134,6 @@ export class Pricer {
     return best;
   }
 
-  private shipmentFor(c: Candidate, actual_lb: number, volume_in3: number) {
-    const k = this.pickService(c, actual_lb, volume_in3);
-    if (k < 0) return null;
-    const o = this.priced[c.index]![k]!.option;
-    return {
-      service_id: o.service.service_id,
-      carrier_code: o.service.carrier_code,
-      service_level: o.service.service_level,
-      zone: c.zone,
-      billable_weight_lb: this.pickedBillable,
-      cost: this.pickedCost,
-      currency: o.service.currency,
-      ship_date: c.slot.ship_date,
-      cutoff_at: c.slot.cutoff_at,
-      delivery_date: o.delivery_date,
-      delivery_days: o.delivery_days,
-    };
-  }
-
   /**
    * The whole option of a set (shipments, what each member takes), each line filled from the
    * members in set order; null if a member would send nothing or no service takes a parcel.
@@ -193,14 +176,27 @@ export class Pricer {
         units += q;
         shipLines.push({ sku: line.sku, quantity: q });
       }
-      const s = this.shipmentFor(c, actual, volume);
-      if (!s) return null;
-      shipments.push({
+      const k = this.pickService(c, actual, volume);
+      if (k < 0) return null;
+      const o = this.priced[c.index]![k]!.option;
+      // One literal, in the order of the plan's JSON (a spread of a second object costs more).
+      const s: Shipment = {
         location_id: c.location.location_id,
         inventory_type: c.location.inventory_type,
         lines: shipLines,
-        ...s,
-      });
+        service_id: o.service.service_id,
+        carrier_code: o.service.carrier_code,
+        service_level: o.service.service_level,
+        zone: c.zone,
+        billable_weight_lb: this.pickedBillable,
+        cost: this.pickedCost,
+        currency: o.service.currency,
+        ship_date: c.slot.ship_date,
+        cutoff_at: c.slot.cutoff_at,
+        delivery_date: o.delivery_date,
+        delivery_days: o.delivery_days,
+      };
+      shipments.push(s);
       addMember(terms, c, units, s.delivery_days, s.cost);
     }
     return {

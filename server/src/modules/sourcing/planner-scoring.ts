@@ -1,5 +1,6 @@
 import type { Candidate, Line } from './plan-result.ts';
 import type { Pricer } from './planner-pricing.ts';
+import type { Scratch } from './planner-scratch.ts';
 import type { SourcingPolicy, Weights } from './policy.ts';
 
 /**
@@ -61,6 +62,7 @@ export class SetScorer {
     needs: readonly number[],
     protected readonly pricer: Pricer,
     policy: SourcingPolicy,
+    scratch: Scratch,
   ) {
     const n = rank.length;
     const L = lines.length;
@@ -69,34 +71,34 @@ export class SetScorer {
     this.L = L;
     this.K = K;
     this.w = policy.weights;
-    this.stockAt = new Float64Array(n * L);
+    this.stockAt = scratch.f64(n * L);
     for (let p = 0; p < n; p++) for (let l = 0; l < L; l++) this.stockAt[p * L + l] = rank[p]!.stock[l]!;
-    this.quantity = new Float64Array(L);
-    this.weight = new Float64Array(L);
-    this.volume = new Float64Array(L);
-    this.need = new Float64Array(L);
+    this.quantity = scratch.f64(L);
+    this.weight = scratch.f64(L);
+    this.volume = scratch.f64(L);
+    this.need = scratch.f64(L);
     for (let l = 0; l < L; l++) {
       this.quantity[l] = lines[l]!.quantity;
       this.weight[l] = lines[l]!.weight_lb;
       this.volume[l] = lines[l]!.volume_in3;
       this.need[l] = needs[l]!;
     }
-    this.takes = new Float64Array((K + 1) * L);
-    this.sent = new Uint8Array(K + 1);
-    this.tierAt = new Uint8Array(n);
+    this.takes = scratch.f64((K + 1) * L);
+    this.sent = scratch.u8(K + 1);
+    this.tierAt = scratch.u8(n);
     for (let p = 0; p < n; p++) this.tierAt[p] = rank[p]!.tier;
-    this.chosen = new Int32Array(K);
-    this.prefixTakes = new Float64Array((K + 1) * L);
-    this.levelLeft = new Float64Array((K + 1) * L);
+    this.chosen = scratch.i32(K);
+    this.prefixTakes = scratch.f64((K + 1) * L);
+    this.levelLeft = scratch.f64((K + 1) * L);
     this.levelLeft.set(this.need);
-    this.levelValid = new Uint8Array(K + 1);
+    this.levelValid = scratch.u8(K + 1);
     this.levelValid[0] = 1;
-    this.levelDropship = new Float64Array(K + 1);
-    this.levelDays = new Float64Array(K + 1);
-    this.levelShipping = new Float64Array(K + 1);
-    this.levelLocationCost = new Float64Array(K + 1);
-    this.levelLoad = new Float64Array(K + 1);
-    this.levelExternal = new Float64Array(K + 1);
+    this.levelDropship = scratch.f64(K + 1);
+    this.levelDays = scratch.f64(K + 1);
+    this.levelShipping = scratch.f64(K + 1);
+    this.levelLocationCost = scratch.f64(K + 1);
+    this.levelLoad = scratch.f64(K + 1);
+    this.levelExternal = scratch.f64(K + 1);
   }
 
   /** Prices member `i`'s takes: the service `pickService` picks, with its units left in `pickedUnits`. */
@@ -119,8 +121,9 @@ export class SetScorer {
   /** The option of the set `members[0..m)` (rank positions, in fill order): keys in `quick*`; false where `evaluate` gives null. */
   protected quickEvaluate(members: ArrayLike<number>, m: number): boolean {
     const { L, takes, sent, stockAt, need, quantity, rank } = this;
-    takes.fill(0, 0, m * L);
-    sent.fill(0, 0, m);
+    // (Loops: fill() costs more than these few elements.)
+    for (let x = 0; x < m * L; x++) takes[x] = 0;
+    for (let i = 0; i < m; i++) sent[i] = 0;
     let backordered = 0;
     let dropship = 0;
     for (let l = 0; l < L; l++) {
@@ -167,6 +170,29 @@ export class SetScorer {
       load * w.load +
       external * w.external;
     return true;
+  }
+
+  /**
+   * The units the set `members[0..m)` backorders, as `quickEvaluate` counts them, without
+   * pricing; -1 where a member sends nothing (where `quickEvaluate` is false for that reason).
+   */
+  protected quickBackorder(members: ArrayLike<number>, m: number): number {
+    const { L, sent, stockAt, need, quantity } = this;
+    for (let i = 0; i < m; i++) sent[i] = 0;
+    let backordered = 0;
+    for (let l = 0; l < L; l++) {
+      let left = need[l]!;
+      backordered += quantity[l]! - left;
+      for (let i = 0; i < m && left > 0; i++) {
+        const take = Math.min(left, stockAt[members[i]! * L + l]!);
+        if (take <= 0) continue;
+        sent[i] = 1;
+        left -= take;
+      }
+      backordered += left;
+    }
+    for (let i = 0; i < m; i++) if (sent[i] === 0) return -1;
+    return backordered;
   }
 
   // The last location of a set comes last in rank order, so it fills last: what the others

@@ -2,6 +2,7 @@ import type { Candidate, Line, Option } from './plan-result.ts';
 import { coverageBounds, coveringBits, scoreBounds } from './planner-bounds.ts';
 import type { Alone, Pricer } from './planner-pricing.ts';
 import { SetScorer } from './planner-scoring.ts';
+import type { Scratch } from './planner-scratch.ts';
 import type { SourcingPolicy } from './policy.ts';
 
 /**
@@ -33,6 +34,8 @@ export type SearchInput = {
   policy: SourcingPolicy;
   /** False: every set within the budget is scored (for tests). */
   prune: boolean;
+  /** Where the search's working arrays come from, for this plan only. */
+  scratch: Scratch;
 };
 
 export type SearchResult = { best: Option; second: Option | null; evaluated: number; exhausted: boolean };
@@ -93,8 +96,8 @@ export class Search extends SetScorer {
   private prefixFilled = false;
 
   constructor(input: SearchInput) {
-    const { candidates, rank, lines, needs, caps, policy } = input;
-    super(rank, lines, needs, input.pricer, policy);
+    const { candidates, rank, lines, needs, caps, policy, scratch } = input;
+    super(rank, lines, needs, input.pricer, policy, scratch);
     const { n, L, K } = this;
     this.alone = input.alone;
     this.budget = policy.search_budget;
@@ -103,7 +106,7 @@ export class Search extends SetScorer {
     this.lowest = input.lowest;
     // Candidates are numbered in location-id order, so comparing a set's sorted numbers is
     // comparing its sorted ids (equal ids share a number).
-    this.idRank = new Int32Array(candidates.length);
+    this.idRank = scratch.i32(candidates.length);
     for (let i = 1; i < candidates.length; i++)
       this.idRank[i] =
         candidates[i]!.location.location_id === candidates[i - 1]!.location.location_id
@@ -143,19 +146,31 @@ export class Search extends SetScorer {
     const w = this.w;
     this.canPrune =
       this.prune &&
-      Object.values(w).every((x) => x >= 0) &&
+      w.delivery_days >= 0 &&
+      w.shipping_cost >= 0 &&
+      w.shipments >= 0 &&
+      w.location_cost >= 0 &&
+      w.load >= 0 &&
+      w.external >= 0 &&
       candidates.every(
         (c) =>
           c.external >= 0 && c.bound_cost >= 0 && c.load >= 0 && c.location.fulfillment_cost.per_unit >= 0,
       );
 
-    ({ topSums: this.topSums, lineTop: this.lineTop } = coverageBounds(rank, needs, this.stockAt, L, K));
+    ({ topSums: this.topSums, lineTop: this.lineTop } = coverageBounds(
+      rank,
+      needs,
+      this.stockAt,
+      L,
+      K,
+      scratch,
+    ));
     ({
       fixedLow: this.fixedLow,
       daysLow: this.daysLow,
       timeLeast: this.timeLeast,
       timeLow: this.timeLow,
-    } = scoreBounds(rank, this.slowest, w, K));
+    } = scoreBounds(rank, this.slowest, w, K, scratch));
     ({
       words: this.words,
       lineBits: this.lineBits,
@@ -167,9 +182,10 @@ export class Search extends SetScorer {
       this.stockAt,
       n,
       L,
+      scratch,
     ));
-    this.have = new Float64Array(L);
-    this.mask = new Uint32Array(this.words);
+    this.have = scratch.f64(L);
+    this.mask = scratch.u32(this.words);
     this.refreshLimits();
   }
 
@@ -305,6 +321,9 @@ export class Search extends SetScorer {
       for (let p = 0; p < n; p++) {
         if (greedy.includes(p)) continue;
         trial[g] = p;
+        // Only a gain above the best so far matters: count the units first, price only then.
+        const backordered = this.quickBackorder(trial, g + 1);
+        if (backordered < 0 || before - backordered <= pickGain) continue;
         const gain = this.quickEvaluate(trial, g + 1) ? before - this.quickBackordered : 0;
         if (gain > pickGain) {
           pick = p;

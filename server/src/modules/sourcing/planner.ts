@@ -1,8 +1,10 @@
 import { assemble } from './plan-result.ts';
 import { findCandidates } from './planner-candidates.ts';
 import { explain } from './planner-explain.ts';
+import type { NetworkCache } from './planner-network.ts';
 import { Pricer } from './planner-pricing.ts';
-import { Search } from './planner-search.ts';
+import { Scratch } from './planner-scratch.ts';
+import { Search, type SearchResult } from './planner-search.ts';
 import { normalizePolicy, type SourcingPolicy } from './policy.ts';
 import type { Plan, PlanNetwork, PlanOrder, PlanWithoutExplanation, StockSnapshot } from './types.ts';
 
@@ -18,6 +20,12 @@ export type PlanOptions = {
   explain?: boolean;
   /** For tests: `prune: false` searches every set within the budget, to check pruning changes nothing. */
   prune?: boolean;
+  /**
+   * What to keep between plans on one network that does not change (the simulator's): made from
+   * `network.locations` and `network.services`, used with those arrays only, and neither they nor
+   * their objects may change while it is used (see planner-network.ts). The plan is the same.
+   */
+  cache?: NetworkCache;
 };
 
 export function plan(
@@ -46,33 +54,40 @@ export function plan(
 ): Plan | PlanWithoutExplanation {
   const explaining = options.explain !== false;
   const policy = normalizePolicy(policyIn);
-  const found = findCandidates(order, network, stock, policy, now, explaining);
+  const found = findCandidates(order, network, stock, policy, now, explaining, options.cache);
   const { lines, needs, candidates } = found;
-  const pricer = new Pricer(candidates, lines, needs, policy);
+  const pricer = new Pricer(candidates, lines, needs, policy, options.cache?.priced);
 
   // Rank: own before drop-ship, then the score of shipping alone, then id.
   const alone = candidates.map((c) => pricer.alone(c));
-  const scoreAlone = (c: (typeof candidates)[number]) => alone[c.index]?.score ?? Number.POSITIVE_INFINITY;
+  const scoreAlone = alone.map((a) => a?.score ?? Number.POSITIVE_INFINITY);
   const rank = [...candidates].sort(
     (a, b) =>
       a.tier - b.tier ||
-      scoreAlone(a) - scoreAlone(b) ||
+      scoreAlone[a.index]! - scoreAlone[b.index]! ||
       (a.location.location_id < b.location.location_id ? -1 : 1),
   );
 
-  const result = new Search({
-    candidates,
-    rank,
-    alone,
-    lines,
-    caps: found.caps,
-    needs,
-    slowest: found.slowest,
-    lowest: found.lowest,
-    pricer,
-    policy,
-    prune: options.prune !== false,
-  }).run();
+  const scratch = Scratch.begin();
+  let result: SearchResult;
+  try {
+    result = new Search({
+      candidates,
+      rank,
+      alone,
+      lines,
+      caps: found.caps,
+      needs,
+      slowest: found.slowest,
+      lowest: found.lowest,
+      pricer,
+      policy,
+      prune: options.prune !== false,
+      scratch,
+    }).run();
+  } finally {
+    Scratch.end(scratch);
+  }
   const core = assemble(lines, stock, result.best);
   if (!explaining) return core;
   return { ...core, explanation: explain(policy, found.excluded, candidates, alone, result) };

@@ -226,10 +226,15 @@ const WEEKDAY_NAMES: Record<Weekday, string> = {
 };
 const MONTHS = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec'];
 
+// Every plan's promise text names a delivery date, and plans name the same few dates all day.
+const formattedDates = new Map<LocalDate, string>();
+
 /** "Tuesday, Nov 24" — read from the date string itself, so no time zone can shift it. */
 export function formatLocalDate(date: LocalDate): string {
+  const known = formattedDates.get(date);
+  if (known !== undefined) return known;
   const [, month, day] = date.split('-').map(Number) as [number, number, number];
-  return `${WEEKDAY_NAMES[weekdayOf(date)]}, ${MONTHS[month - 1]} ${day}`;
+  return remember(formattedDates, date, `${WEEKDAY_NAMES[weekdayOf(date)]}, ${MONTHS[month - 1]} ${day}`);
 }
 
 /**

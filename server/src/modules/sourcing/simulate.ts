@@ -2,6 +2,7 @@ import { addDays, weekdayOf } from '../network/calendar.ts';
 import type { Dimensions } from '../network/rates.ts';
 import type { SnapshotLocation, SnapshotService } from '../network/snapshot.ts';
 import { plan } from './planner.ts';
+import { NetworkCache } from './planner-network.ts';
 import type { SourcingPolicy } from './policy.ts';
 import type { PlanWithoutExplanation, ServiceLevel } from './types.ts';
 
@@ -139,6 +140,8 @@ export class Simulation {
     services: SnapshotService[];
     load: Record<string, number>;
   };
+  /** What the planner keeps between orders; valid because `network` is a private copy never changed. */
+  private readonly cache: NetworkCache;
   private readonly schedule: { t: number; location_id: string; sku: string; quantity: number }[];
   private nextArrival = 0;
   private lastT = Number.NEGATIVE_INFINITY;
@@ -163,8 +166,19 @@ export class Simulation {
   };
 
   constructor(private readonly input: SimulationInput) {
-    this.stock = Object.fromEntries(Object.entries(input.stock).map(([sku, at]) => [sku, { ...at }]));
-    this.network = { locations: [...input.locations], services: [...input.services], load: {} };
+    // Stock cells without a prototype are hash tables to V8: the planner reads every location of
+    // every SKU by name, which is faster there than on objects of as many shapes as SKUs.
+    this.stock = Object.fromEntries(
+      Object.entries(input.stock).map(([sku, at]) => [sku, Object.assign(Object.create(null), at)]),
+    );
+    // A deep copy of the input's network, so the planner may keep what it derives from it
+    // between orders (a caller may change its own objects while the simulation runs).
+    this.network = {
+      locations: structuredClone([...input.locations]),
+      services: structuredClone([...input.services]),
+      load: {},
+    };
+    this.cache = new NetworkCache(this.network.locations, this.network.services);
     this.schedule = (input.replenishment?.schedule ?? [])
       .map((s) => ({ ...s, t: Date.parse(s.at) }))
       .sort((a, b) => a.t - b.t);
@@ -206,7 +220,7 @@ export class Simulation {
       { sellable: this.stock },
       this.input.policy,
       new Date(t),
-      { explain: false },
+      { explain: false, cache: this.cache },
     );
     this.count(p, lines);
     this.elapsed += performance.now() - started;
@@ -218,7 +232,7 @@ export class Simulation {
     if (Number.isNaN(this.startDay)) this.startDay = day;
     if (day !== this.loadDay) {
       this.loadDay = day;
-      this.network.load = {};
+      this.network.load = Object.create(null) as Record<string, number>; // as the stock cells
     }
     const every = this.input.replenishment?.every_days;
     if (every && every > 0) {
@@ -239,7 +253,7 @@ export class Simulation {
   private cellOf(sku: string): Record<string, number> {
     let cell = this.stock[sku];
     if (!cell) {
-      cell = {};
+      cell = Object.create(null) as Record<string, number>; // as in the constructor
       this.stock[sku] = cell;
     }
     return cell;
