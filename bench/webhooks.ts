@@ -746,6 +746,10 @@ async function stages(ids: string[], from: number, to: number) {
     'numbered→attempt': s(drain),
     'attempt→received': s(send),
     'drain cycle p50': fmt(stats(cycle).p50),
+    'batches from the log (mean size)': (() => {
+      const n = steps.find((r) => r.name === 'send-new')?.n ?? 0;
+      return n === 0 ? 'n/a' : `${n} (${Math.round(ds.length / n)})`;
+    })(),
     'claim (+gap)': step('claim'),
     'send new (+gap)': step('send-new'),
     'record new (+gap)': step('record-new'),
