@@ -1012,6 +1012,11 @@ describe('webhooks', () => {
     expect((await drainRow(hook.webhook_id)).cursor_seq).toBeLessThan(latest);
     expect((await claimDue(db.pool, t.tenant_id, hook.webhook_id, 0, 10)).kind).toBe('idle');
     expect((await drainRow(hook.webhook_id)).cursor_seq).toBeGreaterThanOrEqual(latest);
+    // A batch that could read nothing records nothing, and no success.
+    expect(
+      await recordNew(db.pool, deps.metrics, deliveryPolicy(), t.tenant_id, hook.webhook_id, []),
+    ).toEqual([]);
+    expect((await req('GET', `/v1/webhooks/${hook.webhook_id}`)).json.last_success_at).toBeNull();
     expect((await req('DELETE', `/v1/webhooks/${hook.webhook_id}`)).status).toBe(204);
   });
 

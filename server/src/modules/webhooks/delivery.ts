@@ -444,6 +444,11 @@ export function recordNew(
   random = Math.random(),
 ) {
   return withTransaction(pool, async (tx): Promise<Recorded[]> => {
+    // Nothing was attempted (the events could not be read): only the batch in flight ends.
+    if (results.length === 0) {
+      await deliveries.endSending(tx, tenantId, webhookId);
+      return [];
+    }
     const lock = await lockEndpointFor(tx, tenantId, webhookId, results);
     const sentThrough = results.at(-1)?.event_seq ?? 0;
     if ((lock.failure && !lock.ep) || !(await deliveries.endSending(tx, tenantId, webhookId, sentThrough)))
