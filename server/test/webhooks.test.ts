@@ -1069,6 +1069,51 @@ describe('webhooks', () => {
     expect((await req('DELETE', `/v1/webhooks/${hook.webhook_id}`)).status).toBe(204);
   });
 
+  it('an endpoint deleted while its batch from the log is in flight: the attempts are gone, nothing is written', async () => {
+    const { hook, events } = await behindOn('/cursor-deleted', 2);
+    expect((await claimDue(db.pool, t.tenant_id, hook.webhook_id, 0, 10)).kind).toBe('send_new');
+    expect((await req('DELETE', `/v1/webhooks/${hook.webhook_id}`)).status).toBe(204);
+    const outcomes = await recordNew(db.pool, deps.metrics, deliveryPolicy(), t.tenant_id, hook.webhook_id, [
+      attemptOf(events[0], ok200),
+      attemptOf(events[1], no500),
+    ]);
+    expect(outcomes).toEqual(['gone', 'gone']);
+    const { rows } = await db.pool.query(
+      'select count(*)::int as n from webhook_deliveries where webhook_id = $1',
+      [hook.webhook_id],
+    );
+    expect(rows).toEqual([{ n: 0 }]);
+  });
+
+  it('the sweep restarts an endpoint whose events after the cursor nobody is sending', async () => {
+    const { DBOS } = await import('@dbos-inc/dbos-sdk');
+    const { hook, events } = await behindOn('/swept-log', 1);
+    // As if the consumer had asked for a drain five minutes ago and the drain had been lost.
+    await db.pool.query(
+      `update events set created_at = now() - interval '5 minutes' where tenant_id = $1 and seq = $2`,
+      [t.tenant_id, events[0]!.seq],
+    );
+    await db.pool.query(
+      'update webhook_endpoints set drain_requested_seq = $3 where tenant_id = $1 and webhook_id = $2',
+      [t.tenant_id, hook.webhook_id, events[0]!.seq],
+    );
+    await (await DBOS.triggerSchedule('orderly.webhook-sweep')).getResult();
+    await until(
+      'the swept delivery',
+      async () => receiver.at('/swept-log').length,
+      (n) => n >= 1,
+    );
+    expect(receiver.at('/swept-log')[0]!.headers['webhook-id']).toBe(events[0]!.event_id);
+    const [d] = await until(
+      'the delivery to be recorded',
+      () => deliveries(hook.webhook_id),
+      (list) => list.length === 1 && list[0].status === 'succeeded',
+    );
+    expect(d).toMatchObject({ event_seq: events[0]!.seq, attempts: 1 });
+    expect((await drainRow(hook.webhook_id)).cursor_seq).toBeGreaterThanOrEqual(events[0]!.seq);
+    expect((await req('DELETE', `/v1/webhooks/${hook.webhook_id}`)).status).toBe(204);
+  });
+
   it('the sweep finds endpoints due with nothing in flight, or in flight far too long, and no others', async () => {
     const [event] = (await eventsOf('product.created')).slice(-1);
     const paths = [
