@@ -14664,7 +14664,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** The delivery log: one row per event sent to this endpoint, newest event first */
+        /**
+         * The delivery log: one row per event sent to this endpoint, newest event first
+         * @description An event appears once its first attempt is recorded, or when disabling cancels it or a replay queues it; until then it waits in the event log after the endpoint's cursor.
+         */
         get: {
             parameters: {
                 query?: {

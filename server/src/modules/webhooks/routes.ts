@@ -176,6 +176,9 @@ export function webhookRoutes(app: OpenAPIHono<AppEnv>, deps: Deps) {
       path: '/v1/webhooks/{webhook_id}/deliveries',
       tags,
       summary: 'The delivery log: one row per event sent to this endpoint, newest event first',
+      description:
+        'An event appears once its first attempt is recorded, or when disabling cancels it or a replay ' +
+        "queues it; until then it waits in the event log after the endpoint's cursor.",
       request: { params: WebhookId, query: DeliveryListQuery },
       responses: {
         200: json(pageOf(DeliverySchema).openapi('WebhookDeliveryPage'), 'A page of deliveries'),
