@@ -2,7 +2,8 @@
  * npm run bench -- webhooks
  *
  * Outbound webhooks end to end, in one process as a worker runs them: events published in their
- * own transactions at a fixed open-loop rate, numbered by the sequencer, handed to the
+ * own transactions at a fixed open-loop rate (from a thread of their own with its own connections,
+ * as an API process would publish them, not on the workers' event loop), numbered by the sequencer, handed to the
  * per-endpoint durable drains (DBOS) by the `webhooks` event consumer, and sent by them, signed,
  * to 10 HTTP receivers on 127.0.0.1 (in a worker thread of their own unless BENCH_RECEIVERS=inline,
  * so serving the requests does not take the workers' event loop). One receiver answers 500 to a
@@ -45,7 +46,6 @@ import { createDemo, DEMO_TENANT_ID } from '../server/src/demo.ts';
 import type { Deps } from '../server/src/http/context.ts';
 import { newId } from '../server/src/lib/ids.ts';
 import { EVENT_SCHEMAS } from '../server/src/modules/events/catalogue.ts';
-import { publish } from '../server/src/modules/events/service.ts';
 import { EVENTS_CHANNEL } from '../server/src/modules/events/stream.ts';
 import { CreateWebhookSchema } from '../server/src/modules/webhooks/schema.ts';
 import { createWebhook, setEnabled, setSettings } from '../server/src/modules/webhooks/service.ts';
@@ -55,6 +55,7 @@ import { coresBetween, cpuSeconds, processSeconds } from './lib/cpu.ts';
 import { benchDatabase, log } from './lib/database.ts';
 import { BENCH_SECONDS, table, throughput } from './lib/measure.ts';
 import { openLoop } from './lib/open-loop.ts';
+import { publishThread } from './lib/publish-load.ts';
 import { rng } from './lib/sourcing-network.ts';
 
 const RATES = (process.env.BENCH_RATES ?? '2,100,250,500').split(',').map(Number);
@@ -375,16 +376,27 @@ orderData('ord_check'); // the data is valid for the type's published schema
 /** Commit time (epoch ms) per event id, set when COMMIT has returned. */
 const committed = new Map<string, number>();
 let orderN = 0;
-const publishOne = (ids: string[]) => async () => {
-  const event_id = newId('evt');
-  const subject = `ord_bench_${++orderN}`;
-  await withTransaction(pool, (tx) =>
-    publish(tx, T, actor, { type: EVENT_TYPE, subject, data: orderData(subject), event_id }),
-  );
-  committed.set(event_id, clock());
-  ids.push(event_id);
-  return true;
-};
+/**
+ * Publishes at `rate` for `seconds` from the publisher's thread (its own connections, as an API
+ * process would publish), adding the events' ids to `ids`.
+ */
+async function publishFor(rate: number, seconds: number, ids: string[]) {
+  const result = await publisher.run({
+    databaseUrl,
+    tenantId: T,
+    type: EVENT_TYPE,
+    rate,
+    seconds,
+    first: orderN,
+  });
+  orderN += Math.max(1, Math.round(rate * seconds));
+  for (const [id, at] of result.committed) {
+    committed.set(id, at);
+    ids.push(id);
+  }
+  return result;
+}
+const publisher = publishThread();
 
 // ── raw PostgreSQL: insert + notify, heard by 10 LISTEN connections ──────────────────────────
 await pool.query(
@@ -478,7 +490,7 @@ const fmt = (x: number) => (Number.isNaN(x) ? 'n/a' : x < 10 ? x.toFixed(1) : Ma
 // Warm-up: connections, JIT, the drains' first runs (not measured).
 {
   const ids: string[] = [];
-  await openLoop(50, 1, publishOne(ids));
+  await publishFor(50, 1, ids);
   const ok = await waitFor('the warm-up', () => missingAt(ids, healthyMaps), 60);
   if (!ok) problems.push('the warm-up events did not reach every healthy endpoint within 60 s');
   allOrderlyIds.push(...ids);
@@ -573,7 +585,7 @@ for (const rate of RATES) {
   const machine0 = cpuSeconds();
   const extra0 = processSeconds(extraWorkers.map((c) => c.pid!));
   const t0 = clock();
-  const commits = await openLoop(rate, BENCH_SECONDS, publishOne(ids));
+  const commits = await publishFor(rate, BENCH_SECONDS, ids);
   const t1 = clock();
   const perS = deliveredPerSecond(ids, healthyMaps, t0, t1);
   const drained = await waitFor(
@@ -851,6 +863,7 @@ if (problems.length === 0) {
 
 // ── shutdown ────────────────────────────────────────────────────────────────────────────────
 for (const child of extraWorkers) child.kill('SIGTERM');
+await publisher.close();
 await workers.stop();
 await eventsListener.end();
 for (const c of rawListeners) await c.end();

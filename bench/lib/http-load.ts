@@ -1,5 +1,6 @@
-import { isMainThread, parentPort, Worker } from 'node:worker_threads';
+import { isMainThread, parentPort } from 'node:worker_threads';
 import { openLoop } from './open-loop.ts';
+import { ask, tsWorker } from './ts-worker.ts';
 
 /**
  * An open-loop HTTP load generator in a thread of its own: on the same machine and cores as the
@@ -65,19 +66,9 @@ if (!isMainThread) parentPort!.on('message', async (job: LoadJob) => parentPort!
 
 /** Starts the thread; `run` sends one job at a time and resolves with its result. */
 export function loadThread() {
-  // TypeScript in a worker: tsx's loader registered there first (the main thread's does not carry over).
-  const tsx = import.meta.resolve('tsx/esm/api');
-  const worker = new Worker(
-    `import(${JSON.stringify(tsx)}).then((t) => { t.register(); return import(${JSON.stringify(import.meta.url)}); })`,
-    { eval: true },
-  );
+  const worker = tsWorker(import.meta.url);
   return {
-    run: (job: LoadJob) =>
-      new Promise<LoadResult>((resolve, reject) => {
-        worker.once('message', resolve);
-        worker.once('error', reject);
-        worker.postMessage(job);
-      }),
+    run: (job: LoadJob) => ask<LoadJob, LoadResult>(worker, job),
     close: () => worker.terminate(),
   };
 }
