@@ -1146,11 +1146,12 @@ describe('webhooks', () => {
         }
       };
       // Behind on the log: the consumer asked for an event after the cursor five minutes ago (or
-      // just now), and no drain has sent it.
+      // just now), and no drain has sent it. Its seq is far above any the sequencer hands out
+      // meanwhile, so the two cannot collide.
       const behind = async (webhookId: string, createdAgo: string) => {
         const { rows } = await tx.query(
           `insert into events (tenant_id, seq, event_id, type, subject, data, actor, created_at)
-           select $1, (select max(seq) + 1 from events), 'evt_' || $2, 'product.created', 'x', '{}', '{}',
+           select $1, (select max(seq) + 1000000 from events), 'evt_' || $2, 'product.created', 'x', '{}', '{}',
              now() - $3::interval
            returning seq`,
           [t.tenant_id, webhookId, createdAgo],
