@@ -1008,8 +1008,9 @@ describe('webhooks', () => {
   it('an idle drain moves its cursor past events it does not want, so it never reads them again', async () => {
     const hook = await create('/idle-cursor', ['nothing.ever']);
     await newProduct();
-    const latest = await latestSeq();
-    expect((await drainRow(hook.webhook_id)).cursor_seq).toBeLessThan(latest);
+    const before = (await drainRow(hook.webhook_id)).cursor_seq;
+    // Events are numbered a moment after they commit: wait until the log is past the cursor.
+    const latest = await until('the new events to be numbered', latestSeq, (seq) => seq > before);
     expect((await claimDue(db.pool, t.tenant_id, hook.webhook_id, 0, 10)).kind).toBe('idle');
     expect((await drainRow(hook.webhook_id)).cursor_seq).toBeGreaterThanOrEqual(latest);
     // A batch that could read nothing records nothing, and no success.
