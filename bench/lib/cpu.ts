@@ -28,40 +28,37 @@ function machineTicks() {
   }
 }
 
+/** A process's name and CPU ticks (utime + stime) from /proc/<pid>/stat; undefined once it has ended. */
+function statOf(pid: number | string) {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    // Fields after the name: state is the 1st, utime the 12th, stime the 13th.
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return {
+      name: stat.slice(stat.indexOf('(') + 1, stat.lastIndexOf(')')),
+      ticks: Number(fields[11]) + Number(fields[12]),
+    };
+  } catch {
+    return undefined;
+  }
+}
+
 /** CPU seconds used so far by these processes (from /proc; 0 for one that has ended). */
 export function processSeconds(pids: readonly number[]) {
-  let ticks = 0;
-  for (const pid of pids) {
-    try {
-      const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-      const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-      ticks += Number(fields[11]) + Number(fields[12]);
-    } catch {
-      // Ended.
-    }
-  }
-  return ticks / TICKS_PER_S;
+  return pids.reduce((ticks, pid) => ticks + (statOf(pid)?.ticks ?? 0), 0) / TICKS_PER_S;
 }
 
 function postgresSeconds() {
-  let ticks = 0;
   let pids: string[];
   try {
     pids = readdirSync('/proc').filter((p) => /^\d+$/.test(p));
   } catch {
     return 0;
   }
+  let ticks = 0;
   for (const pid of pids) {
-    try {
-      const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-      const name = stat.slice(stat.indexOf('(') + 1, stat.lastIndexOf(')'));
-      if (name !== 'postgres') continue;
-      // Fields after the name: state is the 1st, utime the 12th, stime the 13th.
-      const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-      ticks += Number(fields[11]) + Number(fields[12]);
-    } catch {
-      // The process ended between the listing and the read.
-    }
+    const stat = statOf(pid);
+    if (stat?.name === 'postgres') ticks += stat.ticks;
   }
   return ticks / TICKS_PER_S;
 }

@@ -407,11 +407,18 @@ export async function stalledEndpoints(db: Queryable, due_s: number, in_flight_s
 const LOG_DELIVERY_ID = (webhook: string, seq: string) =>
   `'dlv_' || left(md5(${webhook} || ':' || ${seq}), 26)`;
 
-/** A new endpoint starts after the tenant's latest event (older ones reach it through replay). */
-export async function startCursor(db: Queryable, tenantId: string, webhookId: string) {
+/** The tenant's latest numbered event (the tenant is `$1`). */
+const TENANT_LATEST_SEQ =
+  '(select coalesce(max(seq), 0) from events where tenant_id = $1 and seq is not null)';
+
+/**
+ * The cursor moves to the tenant's latest event: where a new endpoint starts (older events reach
+ * it through replay), and where an enabled one resumes (what happened while it was disabled is
+ * not sent).
+ */
+export async function cursorToLatest(db: Queryable, tenantId: string, webhookId: string) {
   await db.query(
-    `insert into webhook_sending (tenant_id, webhook_id, cursor_seq)
-     select $1, $2, coalesce(max(seq), 0) from events where tenant_id = $1 and seq is not null
+    `insert into webhook_sending (tenant_id, webhook_id, cursor_seq) values ($1, $2, ${TENANT_LATEST_SEQ})
      on conflict (tenant_id, webhook_id) do update set cursor_seq = excluded.cursor_seq`,
     [tenantId, webhookId],
   );
@@ -548,24 +555,13 @@ export async function cancelUnsent(db: Queryable, tenantId: string, webhookId: s
        on conflict (tenant_id, webhook_id, event_seq) do nothing
        returning 1
      ), moved as (
-       update webhook_sending set cursor_seq = greatest(cursor_seq,
-         (select coalesce(max(seq), 0) from events where tenant_id = $1 and seq is not null))
+       update webhook_sending set cursor_seq = greatest(cursor_seq, ${TENANT_LATEST_SEQ})
        where tenant_id = $1 and webhook_id = $2
      )
      select count(*)::int as cancelled from unsent`,
     [tenantId, webhookId, why],
   );
   return rows[0]?.cancelled ?? 0;
-}
-
-/** Enabling: what happened while disabled is not sent (replay sends it); the cursor moves to now. */
-export async function skipToLatest(db: Queryable, tenantId: string, webhookId: string) {
-  await db.query(
-    `update webhook_sending set cursor_seq = greatest(cursor_seq,
-       (select coalesce(max(seq), 0) from events where tenant_id = $1 and seq is not null))
-     where tenant_id = $1 and webhook_id = $2`,
-    [tenantId, webhookId],
-  );
 }
 
 /** Where the drain is: replay queues again only what is at or before it. */

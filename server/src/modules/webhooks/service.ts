@@ -99,7 +99,7 @@ export async function createWebhook(
     enabled: input.enabled,
     secret,
   });
-  await deliveries.startCursor(db, tenantId, w.webhook_id);
+  await deliveries.cursorToLatest(db, tenantId, w.webhook_id);
   await publish(db, tenantId, actor, event('webhook.created', w));
   return { ...w, secret };
 }
@@ -145,7 +145,7 @@ export async function setEnabled(
   const w = await store.setEnabled(db, tenantId, webhookId, enabled, enabled ? null : reason);
   if (!w) throw notFound(`Webhook ${webhookId}`);
   if (enabled) {
-    await deliveries.skipToLatest(db, tenantId, webhookId);
+    await deliveries.cursorToLatest(db, tenantId, webhookId);
     await publish(db, tenantId, actor, event('webhook.enabled', w));
   } else {
     const why = `endpoint disabled: ${reason}`;
