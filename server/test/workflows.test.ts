@@ -1,10 +1,11 @@
 import { DBOS } from '@dbos-inc/dbos-sdk';
+import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../src/config.ts';
 import type { Deps } from '../src/http/context.ts';
 import { createLogger } from '../src/logger.ts';
 import { createMetrics } from '../src/system/metrics.ts';
-import { startWorkers } from '../src/workflows/runtime.ts';
+import { startWorkers, withIdleTransactionTimeout } from '../src/workflows/runtime.ts';
 import { freshDatabase, seedTenant } from './support.ts';
 
 let db: Awaited<ReturnType<typeof freshDatabase>>;
@@ -49,6 +50,28 @@ describe('durable workflows', () => {
       `select role from orderly_system.workers where executor_id = 'workflows-test'`,
     );
     expect(beat.rows[0].role).toBe('all');
+  });
+
+  it("DBOS's connections start with its idle-in-transaction timeout, from the URL, not a queued SET", async () => {
+    const url = withIdleTransactionTimeout(db.url);
+    const client = new pg.Client({ connectionString: url });
+    await client.connect();
+    try {
+      const { rows } = await client.query('show idle_in_transaction_session_timeout');
+      expect(rows[0].idle_in_transaction_session_timeout).toBe('1min');
+      const { rows: plan } = await client.query('show plan_cache_mode');
+      expect(plan[0].plan_cache_mode).toBe('auto'); // the server's default: only the timeout was added
+    } finally {
+      await client.end();
+    }
+    // Options already in the URL are kept; one that sets the timeout itself is left alone.
+    const withOptions = new URL(db.url);
+    withOptions.searchParams.set('options', '-c statement_timeout=5000');
+    expect(new URL(withIdleTransactionTimeout(withOptions.toString())).searchParams.get('options')).toBe(
+      '-c statement_timeout=5000 -c idle_in_transaction_session_timeout=60000',
+    );
+    withOptions.searchParams.set('options', '-c idle_in_transaction_session_timeout=5000');
+    expect(withIdleTransactionTimeout(withOptions.toString())).toBe(withOptions.toString());
   });
 
   it('housekeeping forgets expired sessions and day-old idempotency records, once per run', async () => {

@@ -49,7 +49,7 @@ export async function startWorkers(
   const log = deps.log.child({ component: 'workflows' });
   DBOS.setConfig({
     name: 'orderly',
-    systemDatabaseUrl: databaseUrl,
+    systemDatabaseUrl: withIdleTransactionTimeout(databaseUrl),
     applicationVersion: deps.config.appVersion === '1' ? WORKFLOW_APP_VERSION : deps.config.appVersion,
     executorID: opts.executorId,
     logger: dbosLogger(log),
@@ -114,4 +114,20 @@ export async function startWorkers(
       setWorkflowDeps(undefined);
     },
   };
+}
+
+/**
+ * DBOS ends system-database sessions left idle inside a transaction after a minute. Set in the
+ * URL, each connection starts with it; otherwise DBOS queues a `SET` on every new connection
+ * ahead of its borrower's first query, which pg warns is deprecated (two queries at once).
+ */
+export function withIdleTransactionTimeout(databaseUrl: string) {
+  const url = new URL(databaseUrl);
+  const options = url.searchParams.get('options');
+  if (options?.includes('idle_in_transaction_session_timeout')) return databaseUrl;
+  url.searchParams.set(
+    'options',
+    `${options ? `${options} ` : ''}-c idle_in_transaction_session_timeout=60000`,
+  );
+  return url.toString();
 }
