@@ -1,3 +1,4 @@
+import { Readable } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { seedTenant, type TestTenant, testApp } from './support.ts';
 
@@ -152,6 +153,57 @@ describe('bad input is answered as problem+json, writes nothing, and the server 
     expect(JSON.stringify(body)).not.toMatch(/ECONNREFUSED|secret-password|at .*\.ts/);
     expect(body.detail).toContain(body.request_id);
     await pool.end();
+  });
+});
+
+describe('the body limit and the request id over a real socket', () => {
+  // Over a socket a body has a Content-Length (judged by the header) or is chunked (counted as it
+  // streams); app.request above builds requests with neither, so each path is checked here.
+  const send = async (port: number, body: string | Readable, chunked: boolean) => {
+    const { request } = await import('undici');
+    const res = await request(`http://127.0.0.1:${port}/v1/users`, {
+      method: 'POST',
+      headers: {
+        authorization: `Bearer ${t.keys.admin}`,
+        'content-type': 'application/json',
+        ...(chunked ? {} : { 'content-length': String(Buffer.byteLength(body as string)) }),
+      },
+      body,
+    });
+    const text = await res.body.text();
+    return {
+      status: res.statusCode,
+      headers: new Headers(res.headers as Record<string, string>),
+      json: JSON.parse(text),
+    };
+  };
+  // A stream of unknown length: undici sends it chunked.
+  const chunks = (text: string) =>
+    Readable.from(
+      Array.from({ length: Math.ceil(text.length / 1000) }, (_, i) => text.slice(i * 1000, i * 1000 + 1000)),
+    );
+
+  it('refuses an oversized body by its Content-Length or as it streams; a small one goes through', async () => {
+    const { serve } = await import('@hono/node-server');
+    const server = serve({ fetch: env.app.fetch, port: 0, hostname: '127.0.0.1' });
+    await new Promise<void>((resolve) => server.once('listening', resolve));
+    const port = (server.address() as import('node:net').AddressInfo).port;
+    try {
+      const before = await counts();
+      const big = JSON.stringify({ ...validUser('big@example.com'), name: 'x'.repeat(10_000) });
+      expectProblem(await send(port, big, false), 413, 'payload-too-large');
+      expectProblem(await send(port, chunks(big), true), 413, 'payload-too-large');
+      expect(await counts()).toEqual(before);
+      const small = JSON.stringify(validUser('small@example.com'));
+      const created = await send(port, small, false);
+      expect(created.status).toBe(201);
+      expect(created.headers.get('x-request-id')).toMatch(/^[0-9a-f-]{36}$/);
+      expect((await send(port, chunks(JSON.stringify(validUser('chunked@example.com'))), true)).status).toBe(
+        201,
+      );
+    } finally {
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+    }
   });
 });
 

@@ -3,7 +3,6 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { serveStatic } from '@hono/node-server/serve-static';
 import { OpenAPIHono, z } from '@hono/zod-openapi';
-import { bodyLimit } from 'hono/body-limit';
 import { HTTPException } from 'hono/http-exception';
 import { catalogRoutes } from '../modules/catalog/routes.ts';
 import { registerEventCatalogue } from '../modules/events/catalogue.ts';
@@ -24,7 +23,7 @@ import { webhookRoutes } from '../modules/webhooks/routes.ts';
 import { checkHealth, type WorkerState } from '../system/health.ts';
 import { workflowRoutes } from '../workflows/routes.ts';
 import type { AppEnv, Deps } from './context.ts';
-import { authenticate, emptyBodyIsNoBody, observe, rateLimit, transaction } from './middleware.ts';
+import { authenticate, emptyBodyIsNoBody, limitBody, observe, rateLimit, transaction } from './middleware.ts';
 import { AppError, fieldErrors, problemBody } from './problem.ts';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
@@ -98,18 +97,7 @@ export function createApp(deps: Deps, workers: WorkerState) {
     ),
   );
 
-  app.use(
-    '/v1/*',
-    bodyLimit({
-      maxSize: deps.config.bodyLimitBytes,
-      onError: () => {
-        throw new AppError(
-          'payload-too-large',
-          `Request bodies are limited to ${deps.config.bodyLimitBytes} bytes.`,
-        );
-      },
-    }),
-  );
+  app.use('/v1/*', limitBody(deps.config.bodyLimitBytes));
   app.use('/v1/*', emptyBodyIsNoBody);
   app.use('/v1/*', authenticate(deps.pool));
   app.use('/v1/*', rateLimit(deps.config.rateLimitPerSecond));
