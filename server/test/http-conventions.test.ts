@@ -1,4 +1,7 @@
+import type { AddressInfo } from 'node:net';
 import { Readable } from 'node:stream';
+import { serve } from '@hono/node-server';
+import { request } from 'undici';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { seedTenant, type TestTenant, testApp } from './support.ts';
 
@@ -160,7 +163,6 @@ describe('the body limit and the request id over a real socket', () => {
   // Over a socket a body has a Content-Length (judged by the header) or is chunked (counted as it
   // streams); app.request above builds requests with neither, so each path is checked here.
   const send = async (port: number, body: string | Readable, chunked: boolean) => {
-    const { request } = await import('undici');
     const res = await request(`http://127.0.0.1:${port}/v1/users`, {
       method: 'POST',
       headers: {
@@ -184,10 +186,9 @@ describe('the body limit and the request id over a real socket', () => {
     );
 
   it('refuses an oversized body by its Content-Length or as it streams; a small one goes through', async () => {
-    const { serve } = await import('@hono/node-server');
     const server = serve({ fetch: env.app.fetch, port: 0, hostname: '127.0.0.1' });
     await new Promise<void>((resolve) => server.once('listening', resolve));
-    const port = (server.address() as import('node:net').AddressInfo).port;
+    const port = (server.address() as AddressInfo).port;
     try {
       const before = await counts();
       const big = JSON.stringify({ ...validUser('big@example.com'), name: 'x'.repeat(10_000) });

@@ -55,7 +55,7 @@ export const observe = (deps: Deps) =>
  * which would override it) is judged by that header: Node's parser never reads past it. Only a
  * chunked body (or one built in-process without the header) is counted as it streams, by Hono's
  * bodyLimit, which must turn the request into a web Request with a stream to do so; the header
- * check keeps @hono/node-server's direct read of the body, a tenth of a small request's CPU.
+ * check keeps @hono/node-server's direct read of the body (docs/operating/performance.md).
  */
 export const limitBody = (maxSize: number) => {
   const tooLarge = () => {
