@@ -4,7 +4,7 @@ import { transitDaysFor } from '../network/rates.ts';
 import { type SnapshotLocation, type SnapshotService, servesDestination } from '../network/snapshot.ts';
 import { byId, type Candidate, type Line, type ServiceOption } from './plan-result.ts';
 import { type NetworkCache, optionsPolicyKey } from './planner-network.ts';
-import { LEVEL_TRANSIT_DAYS_MAX, type SourcingPolicy } from './policy.ts';
+import { LEVEL_TRANSIT_DAYS_MAX, type SourcingPolicy, type Weights } from './policy.ts';
 import { daysBetween, deliveryDateMemo, type ShipSlot, shipInstantMemo } from './promise.ts';
 import type {
   CandidateReport,
@@ -184,6 +184,78 @@ function unitsAt(lineStock: LineStock, caps: readonly number[], locationId: stri
 }
 const unitsRead: number[] = [];
 
+/** The most units the channel pool allows of a SKU (infinite without a cap). */
+const channelCap = (stock: StockSnapshot, sku: string) =>
+  Math.max(0, stock.channel_caps?.[sku] ?? Number.POSITIVE_INFINITY);
+
+/** A location ruled out, as the explanation reports it. */
+const exclusion = (location: SnapshotLocation, reason: ExclusionReason): CandidateReport => ({
+  location_id: location.location_id,
+  status: 'excluded',
+  reason,
+});
+
+// What `serviceOptions` reads, made once per order. (Module functions here, not closures made per
+// order: tsx names every closure it creates, which costs more than the closure.)
+type OptionsInputs = {
+  /** In id order, with their delivery keys, transit days and lowest rates by zone (index 1-8). */
+  services: readonly SnapshotService[];
+  serviceKeys: readonly string[];
+  transit: readonly number[][];
+  lowestRates: readonly (number | undefined)[][];
+  /** The most transit days the order's service level allows. */
+  maxTransitDays: number;
+  weights: Weights;
+  /** Local day → delivery date → calendar days between them. */
+  dayCounts: Map<string, Map<string, number>>;
+};
+
+/**
+ * The services that can ship from a location whose local day is `today`, handing over on
+ * `shipDate`, to a destination in `zone`, with their delivery dates and least terms; null when
+ * none can. Shared by every candidate with the same three (the planner never changes them).
+ */
+function serviceOptions(
+  inputs: OptionsInputs,
+  today: string,
+  shipDate: string,
+  zone: Zone,
+): OptionSet | null {
+  const { services, serviceKeys, transit, lowestRates, dayCounts, weights: w } = inputs;
+  const options: ServiceOption[] = [];
+  let minRate = Number.POSITIVE_INFINITY;
+  let minDays = Number.POSITIVE_INFINITY;
+  let minTimeAndRate = Number.POSITIVE_INFINITY;
+  for (let k = 0; k < services.length; k++) {
+    const service = services[k]!;
+    if (!service.active || transit[k]![zone]! > inputs.maxTransitDays) continue;
+    const delivery = deliveryDateMemo(serviceKeys[k]!, service, shipDate, zone);
+    if (!delivery) continue;
+    let counts = dayCounts.get(today);
+    if (!counts) {
+      counts = new Map();
+      dayCounts.set(today, counts);
+    }
+    let delivery_days = counts.get(delivery);
+    if (delivery_days === undefined) {
+      delivery_days = daysBetween(today, delivery);
+      counts.set(delivery, delivery_days);
+    }
+    options.push({ service, delivery_date: delivery, delivery_days });
+    let low = lowestRates[k]![zone];
+    if (low === undefined) {
+      low = Math.min(...service.rate_table.map((b) => b.rates_by_zone[`${zone}`]));
+      lowestRates[k]![zone] = low;
+    }
+    minRate = Math.min(minRate, low);
+    minDays = Math.min(minDays, delivery_days);
+    minTimeAndRate = Math.min(minTimeAndRate, w.delivery_days * delivery_days + w.shipping_cost * low);
+  }
+  return options.length === 0
+    ? null
+    : { options, min_rate: minRate, min_days: minDays, min_time_and_rate: minTimeAndRate };
+}
+
 export function findCandidates(
   order: PlanOrder,
   network: PlanNetwork,
@@ -200,7 +272,6 @@ export function findCandidates(
     throw new Error('A planner NetworkCache is used with the locations and services it was made from only.');
   const locations = cache ? cache.locations : sortedById(network.locations, (l) => l.location_id);
   const services = cache ? cache.services : sortedById(network.services, (s) => s.service_id);
-  const capOf = (sku: string) => Math.max(0, stock.channel_caps?.[sku] ?? Number.POSITIVE_INFINITY);
 
   const excluded: CandidateReport[] = [];
   const candidates: Candidate[] = [];
@@ -211,92 +282,60 @@ export function findCandidates(
   const todays = new Map<string, string>();
   const serviceKeys = cache ? cache.serviceKeys : services.map(deliveryKeyOf);
   const destinationZip3 = zip3Of(order.destination.postal_code);
-  const caps = lines.map((l) => capOf(l.sku));
+  const caps = lines.map((l) => channelCap(stock, l.sku));
   /** Per line: its SKU's sellable units by location (below zero counts as none). */
   const lineStock: LineStock = lines.map((l) => stock.sellable[l.sku]);
-  /** Local day → delivery date → calendar days between them. */
-  const dayCounts = new Map<string, Map<string, number>>();
   /** Per service: its lowest rate by zone (index 1-8) over all weight brackets. */
   const lowestRates: readonly (number | undefined)[][] = cache
     ? cache.lowestRates
     : services.map((): (number | undefined)[] => []);
   /** Per service: transit days by zone (index 1-8). */
   const transit = cache ? cache.transit : services.map((s) => [0, ...ZONES.map((z) => transitDaysFor(s, z))]);
-  /**
-   * The services that can ship from a location whose local day is `today`, handing over on
-   * `shipDate`, to a destination in `zone`, with their delivery dates and least terms; null when
-   * none can. Shared by every candidate with the same three (the planner never changes them).
-   */
-  const serviceOptions = (today: string, shipDate: string, zone: Zone): OptionSet | null => {
-    const options: ServiceOption[] = [];
-    let minRate = Number.POSITIVE_INFINITY;
-    let minDays = Number.POSITIVE_INFINITY;
-    let minTimeAndRate = Number.POSITIVE_INFINITY;
-    for (let k = 0; k < services.length; k++) {
-      const service = services[k]!;
-      if (!service.active || transit[k]![zone]! > LEVEL_TRANSIT_DAYS_MAX[order.service_level]) continue;
-      const delivery = deliveryDateMemo(serviceKeys[k]!, service, shipDate, zone);
-      if (!delivery) continue;
-      let counts = dayCounts.get(today);
-      if (!counts) {
-        counts = new Map();
-        dayCounts.set(today, counts);
-      }
-      let delivery_days = counts.get(delivery);
-      if (delivery_days === undefined) {
-        delivery_days = daysBetween(today, delivery);
-        counts.set(delivery, delivery_days);
-      }
-      options.push({ service, delivery_date: delivery, delivery_days });
-      let low = lowestRates[k]![zone];
-      if (low === undefined) {
-        low = Math.min(...service.rate_table.map((b) => b.rates_by_zone[`${zone}`]));
-        lowestRates[k]![zone] = low;
-      }
-      minRate = Math.min(minRate, low);
-      minDays = Math.min(minDays, delivery_days);
-      minTimeAndRate = Math.min(minTimeAndRate, w.delivery_days * delivery_days + w.shipping_cost * low);
-    }
-    return options.length === 0
-      ? null
-      : { options, min_rate: minRate, min_days: minDays, min_time_and_rate: minTimeAndRate };
+  const optionsInputs: OptionsInputs = {
+    services,
+    serviceKeys,
+    transit,
+    lowestRates,
+    maxTransitDays: LEVEL_TRANSIT_DAYS_MAX[order.service_level],
+    weights: w,
+    dayCounts: new Map(),
   };
   /** Local day → ship date → option set by zone (index 1-8). */
   const optionSets = new Map<string, Map<string, (OptionSet | null)[]>>();
   const slowest: number[] = [];
   const lowest: number[] = [];
-  const exclude = (location: SnapshotLocation, reason: ExclusionReason) => {
-    if (explain) excluded.push({ location_id: location.location_id, status: 'excluded', reason });
-  };
   // With a cache: each location's zone or exclusion for the destination, and per order the
   // local day of each time-zone group and the ship slot of each slot group.
   const destination = cache?.destination(order.destination, destinationZip3);
   const groupDays: string[] = [];
   const groupSlots: (ShipSlot | null)[] = [];
   const policyKey = cache ? optionsPolicyKey(order.service_level, w.delivery_days, w.shipping_cost) : '';
-  const groupOptions: (OptionSet | null)[][] = [];
+  // The option sets of the last local day and ship date met: most locations share both.
+  let lastDay = '';
+  let lastShipDate = '';
+  let lastByZone: (OptionSet | null)[] = [];
   for (let i = 0; i < locations.length; i++) {
     const location = locations[i]!;
     let zone: Zone | undefined;
     if (destination) {
       zone = destination.zones[i];
       if (zone === undefined) {
-        exclude(location, destination.reasons[i]!);
+        if (explain) excluded.push(exclusion(location, destination.reasons[i]!));
         continue;
       }
     } else {
       if (!location.active) {
-        exclude(location, 'inactive');
+        if (explain) excluded.push(exclusion(location, 'inactive'));
         continue;
       }
       if (!servesDestination(location, order.destination)) {
-        exclude(location, 'not_serving_region');
+        if (explain) excluded.push(exclusion(location, 'not_serving_region'));
         continue;
       }
       // zoneInSnapshot, with the destination's ZIP3 read once.
       zone = destinationZip3 === undefined ? undefined : zoneIn(location.zones, destinationZip3)?.zone;
       if (zone === undefined) {
-        exclude(location, 'no_zone');
+        if (explain) excluded.push(exclusion(location, 'no_zone'));
         continue;
       }
     }
@@ -306,7 +345,6 @@ export function findCandidates(
     if (!explain && units === null) continue;
     let today: string | undefined;
     let slot: ShipSlot | undefined;
-    let group = -1;
     if (cache) {
       const z = cache.zoneGroup[i]!;
       today = groupDays[z];
@@ -314,7 +352,7 @@ export function findCandidates(
         today = localDay(now, location.time_zone);
         groupDays[z] = today;
       }
-      group = cache.slotGroup[i]!;
+      const group = cache.slotGroup[i]!;
       let known = groupSlots[group];
       if (known === undefined) {
         known = cache.slot(group, location, now, today) ?? null;
@@ -332,46 +370,49 @@ export function findCandidates(
       slot = slots.get(slotKey);
     }
     if (!slot) {
-      exclude(location, 'no_working_day');
+      if (explain) excluded.push(exclusion(location, 'no_working_day'));
       continue;
     }
-    const load = network.load?.[location.location_id] ?? 0;
     const capacity = location.daily_order_capacity;
+    // The day's load only counts against a capacity: no lookup without one.
+    const load = capacity === null ? 0 : (network.load?.[location.location_id] ?? 0);
     if (capacity !== null && load >= capacity) {
-      exclude(location, 'at_capacity');
+      if (explain) excluded.push(exclusion(location, 'at_capacity'));
       continue;
     }
     if (units === null) {
       units = unitsAt(lineStock, caps, location.location_id);
       if (units === null) {
-        exclude(location, 'no_stock');
+        if (explain) excluded.push(exclusion(location, 'no_stock'));
         continue;
       }
     }
-    // The option sets by zone for the location's local day and ship date: per slot group with a
-    // cache (a group has one time zone and one slot), else looked up by the two.
-    let byZone = group >= 0 ? groupOptions[group] : undefined;
-    if (byZone === undefined) {
+    // The option sets by zone for the location's local day and ship date.
+    let byZone = lastByZone;
+    if (today !== lastDay || slot.ship_date !== lastShipDate) {
       let byShipDate = optionSets.get(today);
       if (!byShipDate) {
         byShipDate = new Map();
         optionSets.set(today, byShipDate);
       }
-      byZone = byShipDate.get(slot.ship_date);
-      if (!byZone) {
+      let known = byShipDate.get(slot.ship_date);
+      if (!known) {
         // With a cache, the option sets are kept between plans (they depend on nothing else).
-        byZone = cache ? cache.optionSetsFor(policyKey, today, slot.ship_date) : [];
-        byShipDate.set(slot.ship_date, byZone);
+        known = cache ? cache.optionSetsFor(policyKey, today, slot.ship_date) : [];
+        byShipDate.set(slot.ship_date, known);
       }
-      if (group >= 0) groupOptions[group] = byZone;
+      byZone = known;
+      lastDay = today;
+      lastShipDate = slot.ship_date;
+      lastByZone = known;
     }
     let set = byZone[zone];
     if (set === undefined) {
-      set = serviceOptions(today, slot.ship_date, zone);
+      set = serviceOptions(optionsInputs, today, slot.ship_date, zone);
       byZone[zone] = set;
     }
     if (set === null) {
-      exclude(location, 'no_service_for_level');
+      if (explain) excluded.push(exclusion(location, 'no_service_for_level'));
       continue;
     }
     slowest.push(set.min_time_and_rate - w.shipping_cost * set.min_rate);
@@ -390,6 +431,6 @@ export function findCandidates(
       external: network.external_scores?.[location.location_id] ?? 0,
     });
   }
-  const needs = lines.map((l) => Math.min(l.quantity, capOf(l.sku)));
+  const needs = lines.map((l) => Math.min(l.quantity, channelCap(stock, l.sku)));
   return { lines, caps, needs, services, candidates, excluded, slowest, lowest };
 }

@@ -32,6 +32,27 @@ function addMember(terms: ScoreTerms, c: Candidate, units: number, delivery_days
   terms.external += c.external;
 }
 
+type RateTable = { max_lb: number[]; rates: (number | undefined)[] };
+type RateTables = Map<SnapshotService, RateTable[]>;
+
+/** A service's weight brackets and their rates to `zone`, kept in `tables` by service and zone. */
+function rateTable(tables: RateTables, service: SnapshotService, zone: number): RateTable {
+  let byZone = tables.get(service);
+  if (!byZone) {
+    byZone = [];
+    tables.set(service, byZone);
+  }
+  let table = byZone[zone];
+  if (!table) {
+    table = {
+      max_lb: service.rate_table.map((b) => b.max_weight_lb),
+      rates: service.rate_table.map((b): number | undefined => b.rates_by_zone[`${zone as Zone}`]),
+    };
+    byZone[zone] = table;
+  }
+  return table;
+}
+
 /** A candidate's service priced for its zone, as plain numbers. */
 export type PricedService = {
   option: ServiceOption;
@@ -66,30 +87,14 @@ export class Pricer {
     this.costCeiling = policy.cost_ceiling;
     // Each candidate's services priced for its zone once: the search prices a parcel for every
     // option it scores, thousands of times for one order.
-    const tables = new Map<SnapshotService, { max_lb: number[]; rates: (number | undefined)[] }[]>();
-    const tableOf = (service: SnapshotService, zone: number) => {
-      let byZone = tables.get(service);
-      if (!byZone) {
-        byZone = [];
-        tables.set(service, byZone);
-      }
-      let table = byZone[zone];
-      if (!table) {
-        table = {
-          max_lb: service.rate_table.map((b) => b.max_weight_lb),
-          rates: service.rate_table.map((b): number | undefined => b.rates_by_zone[`${zone as Zone}`]),
-        };
-        byZone[zone] = table;
-      }
-      return table;
-    };
+    const tables: RateTables = new Map();
     // Candidates with the same options (same ship date and zone) share them, and their pricing.
     const byOptions = shared ?? new Map<readonly ServiceOption[], PricedService[]>();
     this.priced = candidates.map((c) => {
       let priced = byOptions.get(c.services);
       if (!priced) {
         priced = c.services.map((o): PricedService => {
-          const table = tableOf(o.service, c.zone);
+          const table = rateTable(tables, o.service, c.zone);
           return {
             option: o,
             divisor: o.service.dim_divisor || DEFAULT_DIM_DIVISOR,

@@ -194,6 +194,8 @@ export class Search extends SetScorer {
     const w = this.w;
     for (let size = 1; size <= Math.min(this.K, this.n) && !this.exhausted; size++) {
       if (this.canPrune && this.settled() && w.shipments * size > this.best.score + SCORE_EPSILON) break;
+      // Every set of one was considered above: walking them again could only find the budget spent.
+      if (size === 1 && this.evaluated < this.budget) continue;
       this.dfs(0, size, w.shipments * size, 0, 0);
     }
     return { best: this.best, second: this.second, evaluated: this.evaluated, exhausted: this.exhausted };
