@@ -182,6 +182,17 @@ describe('webhooks', () => {
     expect(res.status, res.text).toBe(201);
     return res.json.sku as string;
   };
+  /**
+   * After a batch that succeeded and then failed: the endpoint noted both, and the retry heads its
+   * queue, so nothing after it is sent meanwhile. Then the endpoint goes.
+   */
+  const expectRetryHeadsQueueThenDelete = async (webhookId: string) => {
+    const endpoint = (await req('GET', `/v1/webhooks/${webhookId}`)).json;
+    expect(endpoint.failing_since).not.toBeNull();
+    expect(endpoint.last_success_at).not.toBeNull();
+    expect((await claimDue(db.pool, t.tenant_id, webhookId, 0, 10)).kind).toBe('wait');
+    expect((await req('DELETE', `/v1/webhooks/${webhookId}`)).status).toBe(204);
+  };
   const deliveries = async (webhookId: string, query = '') =>
     (await req('GET', `/v1/webhooks/${webhookId}/deliveries?limit=200${query}`)).json.data as any[];
   const eventsOf = async (types: string, after = 0) =>
@@ -834,11 +845,7 @@ describe('webhooks', () => {
     ]);
     // Not sent, so its round of retries has not started. The failure after the successes starts a
     // new streak; the successes were noted.
-    const endpoint = (await req('GET', `/v1/webhooks/${hook.webhook_id}`)).json;
-    expect(endpoint.failing_since).not.toBeNull();
-    expect(endpoint.last_success_at).not.toBeNull();
-    expect((await claimDue(db.pool, t.tenant_id, hook.webhook_id, 0, 10)).kind).toBe('wait');
-    expect((await req('DELETE', `/v1/webhooks/${hook.webhook_id}`)).status).toBe(204);
+    await expectRetryHeadsQueueThenDelete(hook.webhook_id);
   });
 
   it('starts a drain only when the endpoint has none open; an idle drain closes and the next event opens one', async () => {
@@ -997,12 +1004,7 @@ describe('webhooks', () => {
     expect(failed.attempt_log).toMatchObject([{ attempt: 1, succeeded: false, response_status: 500 }]);
     const done = (await req('GET', `/v1/webhooks/${hook.webhook_id}/deliveries/${log[2].delivery_id}`)).json;
     expect(done.attempt_log).toMatchObject([{ attempt: 1, succeeded: true, response_status: 200 }]);
-    const endpoint = (await req('GET', `/v1/webhooks/${hook.webhook_id}`)).json;
-    expect(endpoint.failing_since).not.toBeNull();
-    expect(endpoint.last_success_at).not.toBeNull();
-    // The retry heads the queue: nothing after it is sent meanwhile.
-    expect((await claimDue(db.pool, t.tenant_id, hook.webhook_id, 0, 10)).kind).toBe('wait');
-    expect((await req('DELETE', `/v1/webhooks/${hook.webhook_id}`)).status).toBe(204);
+    await expectRetryHeadsQueueThenDelete(hook.webhook_id);
   });
 
   it('an idle drain moves its cursor past events it does not want, so it never reads them again', async () => {
