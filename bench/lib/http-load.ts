@@ -1,11 +1,13 @@
 import { isMainThread, parentPort } from 'node:worker_threads';
+import { type Answer, leanClient, postBytes } from './lean-http.ts';
 import { openLoop } from './open-loop.ts';
 import { ask, tsWorker } from './ts-worker.ts';
 
 /**
  * An open-loop HTTP load generator in a thread of its own: on the same machine and cores as the
- * server, as the issue asks, but not on the server's event loop, where every request's `fetch`
- * would run between the server's own work and stall it (a client elsewhere would not).
+ * server, as the issue asks, but not on the server's event loop, where every request's client
+ * work would run between the server's own and stall it (a client elsewhere would not). Requests
+ * go through the lean client of lean-http.ts, not `fetch`, for the same reason.
  */
 
 export type LoadJob = {
@@ -33,32 +35,31 @@ async function run(job: LoadJob): Promise<LoadResult> {
   const errors = new Map<string, number>();
   let answered = 0;
   let nonEmpty = 0;
+  const url = new URL(job.url);
+  const requests = job.bodies.map((body) => postBytes(url, job.headers, body));
+  const client = leanClient(url);
   const result = await openLoop(job.rate, job.seconds, async (i) => {
-    let res: Response;
+    let answer: Answer;
     try {
-      res = await fetch(job.url, {
-        method: 'POST',
-        headers: job.headers,
-        body: job.bodies[i % job.bodies.length],
-      });
+      answer = await client.send(requests[i % requests.length]!);
     } catch (err) {
-      const e = err as Error & { cause?: { code?: string; message?: string } };
-      const what = `${e.message}${e.cause ? ` (${e.cause.code ?? e.cause.message})` : ''}`;
+      const e = err as Error & { code?: string };
+      const what = e.code ? `${e.message} (${e.code})` : e.message;
       errors.set(what, (errors.get(what) ?? 0) + 1);
       throw err;
     }
-    const text = await res.text();
-    if (res.status !== 200) {
-      const seen = statuses.get(res.status) ?? { count: 0, first: text.slice(0, 300) };
+    if (answer.status !== 200) {
+      const seen = statuses.get(answer.status) ?? { count: 0, first: answer.body.slice(0, 300) };
       seen.count++;
-      statuses.set(res.status, seen);
+      statuses.set(answer.status, seen);
       return false;
     }
     answered++;
-    const list = (JSON.parse(text) as Record<string, unknown>)[job.nonEmpty];
+    const list = (JSON.parse(answer.body) as Record<string, unknown>)[job.nonEmpty];
     if (Array.isArray(list) && list.length > 0) nonEmpty++;
     return true;
   });
+  client.close();
   return { ...result, statuses: [...statuses], errors_seen: [...errors], answered, non_empty: nonEmpty };
 }
 
