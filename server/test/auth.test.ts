@@ -1,5 +1,6 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { ROLES, type Role } from '../src/http/context.ts';
+import { CONFIG_TTL_MS } from '../src/lib/ttl-cache.ts';
 import { operations as ops, seedTenant, type TestTenant, testApp } from './support.ts';
 
 type Env = Awaited<ReturnType<typeof testApp>>;
@@ -70,6 +71,47 @@ describe('every /v1 route checks authentication and role', () => {
     const after = await env.request('GET', '/v1/auth/me', { key: created.json.key });
     expect(after.status).toBe(401);
     expect(after.json.detail).toMatch(/revoked/);
+  });
+
+  it('refuses a key revoked by another process once the key cache has let it go', async () => {
+    // A tenant of its own: a revocation through this process (the test above) bypasses the
+    // tenant's cached keys for a while.
+    const other = await seedTenant(env.pool, 'Auth Elsewhere Co');
+    const created = await env.request('POST', '/v1/api-keys', {
+      key: other.keys.admin,
+      body: { name: 'revoked elsewhere', role: 'support' },
+    });
+    expect(created.status).toBe(201);
+    expect((await env.request('GET', '/v1/auth/me', { key: created.json.key })).status).toBe(200);
+    // Revoked straight in the database, as another process would: this one keeps the key it
+    // knows (no query per request) until the cache's lifetime has passed.
+    await env.pool.query('update api_keys set revoked_at = now() where api_key_id = $1', [
+      created.json.api_key_id,
+    ]);
+    expect((await env.request('GET', '/v1/auth/me', { key: created.json.key })).status).toBe(200);
+    vi.useFakeTimers({ toFake: ['Date'], now: Date.now() + CONFIG_TTL_MS + 1 });
+    try {
+      const after = await env.request('GET', '/v1/auth/me', { key: created.json.key });
+      expect(after.status).toBe(401);
+      expect(after.json.detail).toMatch(/revoked/);
+    } finally {
+      vi.useRealTimers();
+    }
+  });
+
+  it('records when a key was last used', async () => {
+    const created = await env.request('POST', '/v1/api-keys', {
+      key: tenant.keys.admin,
+      body: { name: 'used once', role: 'support' },
+    });
+    expect(created.json.last_used_at).toBeNull();
+    expect((await env.request('GET', '/v1/auth/me', { key: created.json.key })).status).toBe(200);
+    await vi.waitFor(async () => {
+      const key = await env.request('GET', `/v1/api-keys/${created.json.api_key_id}`, {
+        key: tenant.keys.admin,
+      });
+      expect(key.json.last_used_at).not.toBeNull();
+    });
   });
 
   it('never returns a key secret or a password hash after creation', async () => {

@@ -3,6 +3,7 @@ import type { Actor, Principal, Role } from '../../http/context.ts';
 import { AppError, notFound } from '../../http/problem.ts';
 import { newId } from '../../lib/ids.ts';
 import { hashPassword, newSecret, sha256, verifyPassword } from '../../lib/secrets.ts';
+import { CONFIG_TTL_MS, lookupCache } from '../../lib/ttl-cache.ts';
 import { publish } from '../events/service.ts';
 import type { CreateUser, UpdateUser } from './schema.ts';
 import * as store from './store.ts';
@@ -126,21 +127,38 @@ export async function getApiKey(db: Queryable, tenantId: string, apiKeyId: strin
 export const listApiKeys = store.listApiKeys;
 
 export async function revokeApiKey(db: Queryable, tenantId: string, actor: Actor, apiKeyId: string) {
+  keyCache.invalidate(tenantId);
   const key = await store.revokeApiKey(db, tenantId, apiKeyId);
   if (!key) throw notFound(`API key ${apiKeyId}`);
   await publish(db, tenantId, actor, { type: 'api_key.revoked', subject: apiKeyId, data: key });
   return key;
 }
 
+/**
+ * Valid keys, by hash, so that a request does not wait for a query to learn who is calling. A key
+ * revoked here is refused at once; one revoked by another process, within `CONFIG_TTL_MS`.
+ */
+const keyCache = lookupCache<{ tenant_id: string; api_key_id: string; role: Role; last_used_ms: number }>(
+  CONFIG_TTL_MS,
+);
+
 /** The principal behind a bearer key, or undefined if the key is unknown or revoked. */
 export async function authenticateApiKey(db: Queryable, key: string): Promise<Principal | undefined> {
-  const row = await store.findApiKeyByHash(db, sha256(key));
-  if (!row || row.revoked_at) return undefined;
+  const hash = sha256(key);
+  const found = await keyCache.get(hash, async () => {
+    const row = await store.findApiKeyByHash(db, hash);
+    if (!row || row.revoked_at) return undefined;
+    const { tenant_id, api_key_id, role } = row;
+    return { tenant_id, api_key_id, role, last_used_ms: row.last_used_at?.getTime() ?? 0 };
+  });
+  if (!found) return undefined;
   // last_used_at is informational: refresh it at most once a minute, outside the request's work.
-  if (!row.last_used_at || Date.now() - row.last_used_at.getTime() > 60_000) {
-    store.touchApiKey(db, row.tenant_id, row.api_key_id).catch(() => undefined);
+  const now = Date.now();
+  if (now - found.last_used_ms > 60_000) {
+    found.last_used_ms = now;
+    store.touchApiKey(db, found.tenant_id, found.api_key_id).catch(() => undefined);
   }
-  return { tenant_id: row.tenant_id, role: row.role, actor: { type: 'api_key', id: row.api_key_id } };
+  return { tenant_id: found.tenant_id, role: found.role, actor: { type: 'api_key', id: found.api_key_id } };
 }
 
 export async function authenticateSession(db: Queryable, token: string): Promise<Principal | undefined> {
