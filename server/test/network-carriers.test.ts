@@ -1,4 +1,5 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { CONFIG_TTL_MS } from '../src/lib/ttl-cache.ts';
 import { DEFAULT_CARRIER_HOLIDAYS, isDeliveryDay } from '../src/modules/network/calendar.ts';
 import { billableWeightLb, rateFor, transitDaysFor } from '../src/modules/network/rates.ts';
 import { networkSnapshot } from '../src/modules/network/service.ts';
@@ -193,5 +194,53 @@ describe('network snapshot', () => {
     expect(zoneInSnapshot(forLa.locations[0]!, '90001')).toEqual(zone);
     const abroad = await networkSnapshot(env.pool, t.tenant_id, 'M5V 2T6');
     expect(abroad.locations[0]!.zones).toEqual({});
+  });
+
+  it("keeps a destination's zone rows while the locations stay as they were", async () => {
+    const other = await seedTenant(env.pool, 'Zones Kept Co');
+    const address = { line1: '1 Dock', city: 'Avenel', region: 'NJ', postal_code: '07001', country: 'US' };
+    const cutoffs = { mon: '15:00' };
+    const nj = await env.request('POST', '/v1/locations', {
+      key: other.keys.manager,
+      body: { name: 'NJ', type: 'warehouse', address, cutoffs },
+    });
+    expect(nj.status).toBe(201);
+    const zoneToLa = async () =>
+      zoneInSnapshot((await networkSnapshot(env.pool, other.tenant_id, '90001')).locations[0]!, '90001')
+        ?.zone;
+    // Past the creation's commit grace and the network's lifetime, as every step below.
+    let now = Date.now();
+    const later = () => {
+      now += CONFIG_TTL_MS + 2_001;
+      vi.setSystemTime(now);
+    };
+    vi.useFakeTimers({ toFake: ['Date'], now });
+    try {
+      later();
+      expect(await zoneToLa()).toBe(8);
+      // A row changed behind the location's back (no code path does): the kept row stands.
+      await env.pool.query(`update location_zones set zone = 7 where location_id = $1 and zip3 = '900'`, [
+        nj.json.location_id,
+      ]);
+      later();
+      expect(await zoneToLa()).toBe(8);
+      // Once the location changes (as another process's update would), its rows are read again.
+      await env.pool.query(
+        `update locations set updated_at = updated_at + interval '1 second' where location_id = $1`,
+        [nj.json.location_id],
+      );
+      expect(await zoneToLa()).toBe(8);
+      later();
+      expect(await zoneToLa()).toBe(7);
+      // A move through this process is seen at once: its zone table is rewritten.
+      const moved = await env.request('PATCH', `/v1/locations/${nj.json.location_id}`, {
+        key: other.keys.manager,
+        body: { address: { ...address, city: 'Los Angeles', region: 'CA', postal_code: '90012' } },
+      });
+      expect(moved.status).toBe(200);
+      expect(await zoneToLa()).toBe(1);
+    } finally {
+      vi.useRealTimers();
+    }
   });
 });

@@ -210,20 +210,42 @@ export async function zoneFor(
   return { location_id: locationId, postal_code: destinationPostal, zip3, ...found.entry };
 }
 
+type ZoneTables = Awaited<ReturnType<typeof store.zoneTables>>;
 type NetworkConfig = {
   locations: Awaited<ReturnType<typeof store.listActiveLocations>>;
   services: Awaited<ReturnType<typeof store.listActiveServices>>;
+  /** These locations' zone rows by destination ZIP3, read as destinations come. */
+  zonesByZip3: Map<string, Promise<ZoneTables>>;
 };
 
 /**
  * The network is read by every order and checkout and changes rarely: it is kept per process for
  * a few seconds, and dropped at once here when this process changes it (see ttl-cache.ts).
  */
-export const networkCache = tenantCache<unknown>(CONFIG_TTL_MS);
+export const networkCache = tenantCache<NetworkConfig>(CONFIG_TTL_MS);
 
-/** Active locations (with zone tables) and active carrier services, for the planner. */
 /**
- * With `destinationPostal`, each location's zone table holds only the row for that destination's
+ * Zone rows change only with their location's place, and so with its `updated_at`: a network
+ * reloaded with the same locations, as they were, keeps the rows read so far (at most one entry
+ * per ZIP3) instead of reading each destination's again every few seconds.
+ */
+const zonesKept = new Map<string, { version: string; byZip3: Map<string, Promise<ZoneTables>> }>();
+
+async function loadNetwork(db: Queryable, tenantId: string): Promise<NetworkConfig> {
+  const locations = await store.listActiveLocations(db, tenantId);
+  const services = await store.listActiveServices(db, tenantId);
+  const version = locations.map((l) => `${l.location_id}@${l.updated_at}`).join(' ');
+  let kept = zonesKept.get(tenantId);
+  if (kept?.version !== version) {
+    kept = { version, byZip3: new Map() };
+    zonesKept.set(tenantId, kept);
+  }
+  return { locations, services, zonesByZip3: kept.byZip3 };
+}
+
+/**
+ * Active locations (with zone tables) and active carrier services, for the planner. With
+ * `destinationPostal`, each location's zone table holds only the row for that destination's
  * ZIP3: an order or a checkout needs no other, and the full tables are ~900 rows per location.
  */
 export async function networkSnapshot(
@@ -231,25 +253,25 @@ export async function networkSnapshot(
   tenantId: string,
   destinationPostal?: string,
 ): Promise<NetworkSnapshot> {
-  const { locations, services } = (await networkCache.get(tenantId, 'network', async () => ({
-    locations: await store.listActiveLocations(db, tenantId),
-    services: await store.listActiveServices(db, tenantId),
-  }))) as NetworkConfig;
-  const onlyZip3 = destinationPostal === undefined ? undefined : (zip3Of(destinationPostal) ?? '');
-  const loadZones = () =>
-    store.zoneTables(
-      db,
-      tenantId,
-      locations.map((l) => l.location_id),
-      onlyZip3,
-    );
-  // The full tables (no destination) are large and read rarely: only one ZIP3's rows are kept.
-  const zones =
-    onlyZip3 === undefined
-      ? await loadZones()
-      : ((await networkCache.get(tenantId, `zones:${onlyZip3}`, loadZones)) as Awaited<
-          ReturnType<typeof loadZones>
-        >);
+  const { locations, services, zonesByZip3 } = await networkCache.get(tenantId, 'network', () =>
+    loadNetwork(db, tenantId),
+  );
+  const ids = locations.map((l) => l.location_id);
+  let zones: ZoneTables;
+  if (destinationPostal === undefined) {
+    // The full tables are large and read rarely: they are not kept.
+    zones = await store.zoneTables(db, tenantId, ids);
+  } else {
+    const zip3 = zip3Of(destinationPostal) ?? '';
+    let rows = zonesByZip3.get(zip3);
+    if (!rows) {
+      const read = store.zoneTables(db, tenantId, ids, zip3);
+      zonesByZip3.set(zip3, read);
+      read.catch(() => zonesByZip3.get(zip3) === read && zonesByZip3.delete(zip3));
+      rows = read;
+    }
+    zones = await rows;
+  }
   return {
     tenant_id: tenantId,
     taken_at: new Date().toISOString(),

@@ -69,9 +69,16 @@ export async function sourcingInputs(
   /** The lines already resolved to products with weights (the caller read the catalog). */
   resolved?: PlanLine[],
 ): Promise<SourcingInputs> {
-  const planned = resolved ?? (await planLines(db, tenantId, lines));
-  const snapshot = await networkSnapshot(db, tenantId, destinationPostal);
-  const stock = await stockFor(db, tenantId, planned, channel);
+  // The network does not depend on the lines: read it alongside the catalog and stock, on a
+  // second connection from a pool (a transaction's client runs them in turn).
+  const linesAndStock = async () => {
+    const planned = resolved ?? (await planLines(db, tenantId, lines));
+    return { planned, stock: await stockFor(db, tenantId, planned, channel) };
+  };
+  const [{ planned, stock }, snapshot] = await Promise.all([
+    linesAndStock(),
+    networkSnapshot(db, tenantId, destinationPostal),
+  ]);
   return { lines: planned, network: { locations: snapshot.locations, services: snapshot.services }, stock };
 }
 
