@@ -23,7 +23,7 @@ export async function openLoop(rate: number, seconds: number, op: (i: number) =>
     // 1 ms early (not worth a timer) counts from when it left.
     const sent = performance.now();
     if (sent - scheduled > 5) lateSends++;
-    const from = Math.max(scheduled, sent);
+    const from = Math.min(scheduled, sent);
     inflight.push(
       op(i).then(
         (ok) => {
