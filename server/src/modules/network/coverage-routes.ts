@@ -65,7 +65,7 @@ function parseIds(raw: string | undefined): string[] | undefined {
  */
 export async function coverageReport(db: Queryable, tenantId: string, locationIds?: string[]) {
   const snapshot = await networkSnapshot(db, tenantId);
-  let locations: CoverageLocation[] = snapshot.locations;
+  let locations: readonly CoverageLocation[] = snapshot.locations;
   if (locationIds) {
     const active = new Map(snapshot.locations.map((l) => [l.location_id, l]));
     const found = new Map(

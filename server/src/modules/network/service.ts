@@ -8,7 +8,7 @@ import { publish } from '../events/service.ts';
 import { type HolidayCalendar, holidayNames, isKnownCalendar } from './calendar.ts';
 import { computeZones, geocodePostal, type Point, timeZoneAt, zip3Of, zoneOrigin } from './geo.ts';
 import type { CreateLocation, Location, UpdateLocation } from './schema.ts';
-import type { NetworkSnapshot } from './snapshot.ts';
+import type { NetworkSnapshot, SnapshotLocation } from './snapshot.ts';
 import * as store from './store.ts';
 
 /** A 422 naming one field, worded like the ones zod produces. */
@@ -210,12 +210,11 @@ export async function zoneFor(
   return { location_id: locationId, postal_code: destinationPostal, zip3, ...found.entry };
 }
 
-type ZoneTables = Awaited<ReturnType<typeof store.zoneTables>>;
 type NetworkConfig = {
   locations: Awaited<ReturnType<typeof store.listActiveLocations>>;
   services: Awaited<ReturnType<typeof store.listActiveServices>>;
-  /** These locations' zone rows by destination ZIP3, read as destinations come. */
-  zonesByZip3: Map<string, Promise<ZoneTables>>;
+  /** These locations with their zone rows for one destination ZIP3, made as destinations come. */
+  byZip3: Map<string, Promise<readonly SnapshotLocation[]>>;
 };
 
 /**
@@ -227,9 +226,14 @@ export const networkCache = tenantCache<NetworkConfig>(CONFIG_TTL_MS);
 /**
  * Zone rows change only with their location's place, and so with its `updated_at`: a network
  * reloaded with the same locations, as they were, keeps the rows read so far (at most one entry
- * per ZIP3) instead of reading each destination's again every few seconds.
+ * per ZIP3) instead of reading each destination's again every few seconds. The same location
+ * objects are handed to every plan for that ZIP3, so what the planner derives from them (its
+ * WeakMaps) is kept too; they are frozen, since they are shared.
  */
-const zonesKept = new Map<string, { version: string; byZip3: Map<string, Promise<ZoneTables>> }>();
+const zonesKept = new Map<
+  string,
+  { version: string; byZip3: Map<string, Promise<readonly SnapshotLocation[]>> }
+>();
 
 async function loadNetwork(db: Queryable, tenantId: string): Promise<NetworkConfig> {
   const locations = await store.listActiveLocations(db, tenantId);
@@ -240,7 +244,7 @@ async function loadNetwork(db: Queryable, tenantId: string): Promise<NetworkConf
     kept = { version, byZip3: new Map() };
     zonesKept.set(tenantId, kept);
   }
-  return { locations, services, zonesByZip3: kept.byZip3 };
+  return { locations, services, byZip3: kept.byZip3 };
 }
 
 /**
@@ -253,29 +257,28 @@ export async function networkSnapshot(
   tenantId: string,
   destinationPostal?: string,
 ): Promise<NetworkSnapshot> {
-  const { locations, services, zonesByZip3 } = await networkCache.get(tenantId, 'network', () =>
+  const { locations, services, byZip3 } = await networkCache.get(tenantId, 'network', () =>
     loadNetwork(db, tenantId),
   );
   const ids = locations.map((l) => l.location_id);
-  let zones: ZoneTables;
+  const withZones = (zones: Awaited<ReturnType<typeof store.zoneTables>>) =>
+    locations.map((l) => ({ ...l, zones: zones.get(l.location_id) ?? {} }));
+  let snapshotLocations: readonly SnapshotLocation[];
   if (destinationPostal === undefined) {
     // The full tables are large and read rarely: they are not kept.
-    zones = await store.zoneTables(db, tenantId, ids);
+    snapshotLocations = withZones(await store.zoneTables(db, tenantId, ids));
   } else {
     const zip3 = zip3Of(destinationPostal) ?? '';
-    let rows = zonesByZip3.get(zip3);
-    if (!rows) {
-      const read = store.zoneTables(db, tenantId, ids, zip3);
-      zonesByZip3.set(zip3, read);
-      read.catch(() => zonesByZip3.get(zip3) === read && zonesByZip3.delete(zip3));
-      rows = read;
+    let kept = byZip3.get(zip3);
+    if (!kept) {
+      const made = store
+        .zoneTables(db, tenantId, ids, zip3)
+        .then((zones) => Object.freeze(withZones(zones).map((l) => Object.freeze(l))));
+      byZip3.set(zip3, made);
+      made.catch(() => byZip3.get(zip3) === made && byZip3.delete(zip3));
+      kept = made;
     }
-    zones = await rows;
+    snapshotLocations = await kept;
   }
-  return {
-    tenant_id: tenantId,
-    taken_at: new Date().toISOString(),
-    locations: locations.map((l) => ({ ...l, zones: zones.get(l.location_id) ?? {} })),
-    services,
-  };
+  return { tenant_id: tenantId, taken_at: new Date().toISOString(), locations: snapshotLocations, services };
 }

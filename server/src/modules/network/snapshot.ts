@@ -8,7 +8,7 @@ import type { CarrierService, Location } from './schema.ts';
 export type NetworkSnapshot = {
   tenant_id: string;
   taken_at: string;
-  locations: SnapshotLocation[];
+  locations: readonly SnapshotLocation[];
   services: SnapshotService[];
 };
 

@@ -23,7 +23,7 @@ export type PlanOrder = {
 };
 
 export type PlanNetwork = {
-  locations: SnapshotLocation[];
+  locations: readonly SnapshotLocation[];
   services: SnapshotService[];
   /** Orders already routed to a location today, against its `daily_order_capacity`. */
   load?: Readonly<Record<string, number>> | undefined;
