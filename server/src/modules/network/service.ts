@@ -230,7 +230,7 @@ export const networkCache = tenantCache<NetworkConfig>(CONFIG_TTL_MS);
  * objects are handed to every plan for that ZIP3, so what the planner derives from them (its
  * WeakMaps) is kept too; they are frozen, since they are shared.
  */
-const zonesKept = new Map<
+const keptPerZip3 = new Map<
   string,
   { version: string; byZip3: Map<string, Promise<readonly SnapshotLocation[]>> }
 >();
@@ -239,10 +239,10 @@ async function loadNetwork(db: Queryable, tenantId: string): Promise<NetworkConf
   const locations = await store.listActiveLocations(db, tenantId);
   const services = await store.listActiveServices(db, tenantId);
   const version = locations.map((l) => `${l.location_id}@${l.updated_at}`).join(' ');
-  let kept = zonesKept.get(tenantId);
+  let kept = keptPerZip3.get(tenantId);
   if (kept?.version !== version) {
     kept = { version, byZip3: new Map() };
-    zonesKept.set(tenantId, kept);
+    keptPerZip3.set(tenantId, kept);
   }
   return { locations, services, byZip3: kept.byZip3 };
 }
