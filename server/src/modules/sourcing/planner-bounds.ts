@@ -113,6 +113,56 @@ export function scoreBounds(
 }
 
 /**
+ * For cutting a whole loop of the search: among rank[i..], the least of each per-location input
+ * of its `lastLow` (lowest rate, `slowest` part, per-order cost, load, external score), so that
+ * `lastLow` of these minima is at most `lastLow` of any location there. Sound only where every
+ * input is finite (`finite`): an infinite one can make a location's own bound NaN, which cuts nothing.
+ */
+export function lastMemberBounds(
+  rank: readonly Candidate[],
+  lowest: readonly number[],
+  slowest: readonly number[],
+  scratch: Scratch,
+) {
+  const n = rank.length;
+  const rateLow = scratch.f64(n + 1);
+  const slowestLow = scratch.f64(n + 1);
+  const perOrderLow = scratch.f64(n + 1);
+  const loadLow = scratch.f64(n + 1);
+  const externalLow = scratch.f64(n + 1);
+  let finite = true;
+  let rate = Number.POSITIVE_INFINITY;
+  let slow = Number.POSITIVE_INFINITY;
+  let perOrder = Number.POSITIVE_INFINITY;
+  let load = Number.POSITIVE_INFINITY;
+  let external = Number.POSITIVE_INFINITY;
+  for (let i = n - 1; i >= 0; i--) {
+    const c = rank[i]!;
+    const r = lowest[c.index]!;
+    const s = slowest[c.index]!;
+    const o = c.location.fulfillment_cost.per_order;
+    finite &&=
+      Number.isFinite(r) &&
+      Number.isFinite(s) &&
+      Number.isFinite(o) &&
+      Number.isFinite(c.load) &&
+      Number.isFinite(c.external) &&
+      Number.isFinite(c.min_days);
+    rate = Math.min(rate, r);
+    slow = Math.min(slow, s);
+    perOrder = Math.min(perOrder, o);
+    load = Math.min(load, c.load);
+    external = Math.min(external, c.external);
+    rateLow[i] = rate;
+    slowestLow[i] = slow;
+    perOrderLow[i] = perOrder;
+    loadLow[i] = load;
+    externalLow[i] = external;
+  }
+  return { rateLow, slowestLow, perOrderLow, loadLow, externalLow, finite };
+}
+
+/**
  * covering[(lineBits[l] + t - 1) * words ..]: the rank positions holding ≥ t units of line l, as
  * bits, for t up to the line's need; built (`whole`) when every count is a whole number, so the
  * sums the tests compare are exact, and needs are small.

@@ -1,5 +1,5 @@
 import type { Candidate, Line, Option } from './plan-result.ts';
-import { coverageBounds, coveringBits, scoreBounds } from './planner-bounds.ts';
+import { coverageBounds, coveringBits, lastMemberBounds, scoreBounds } from './planner-bounds.ts';
 import type { Alone, Pricer } from './planner-pricing.ts';
 import { SetScorer } from './planner-scoring.ts';
 import type { Scratch } from './planner-scratch.ts';
@@ -87,6 +87,11 @@ export class Search extends SetScorer {
   private readonly words: number;
   private readonly lineBits: number[];
   private readonly covering: Uint32Array | null;
+  /** Whether a whole loop of the search may be cut on its locations' least inputs (`cannotComplete`). */
+  private readonly canCutLoops: boolean;
+  /** Those least inputs, worked out when first needed (many searches never get that far). */
+  private least: ReturnType<typeof lastMemberBounds> | null = null;
+  private readonly scratch: Scratch;
 
   // The exact search's state: the set being built, the stock its members hold, the bitset of
   // locations that could complete it, and the fill of all but its last member.
@@ -116,29 +121,25 @@ export class Search extends SetScorer {
     this.empty = this.pricer.evaluate([]) as Option;
     this.best = this.empty;
 
-    // (Sums in candidate order; a candidate's `stock` is its sellable units per line.)
-    this.floorBackorder = lines.reduce(
-      (s, l, k) =>
-        s +
-        l.quantity -
-        Math.min(
-          l.quantity,
-          caps[k]!,
-          candidates.reduce((t, c) => t + c.stock[k]!, 0),
-        ),
-      0,
-    );
-    const ownCover = lines.reduce(
-      (s, l, k) =>
-        s +
-        Math.min(
-          l.quantity,
-          caps[k]!,
-          candidates.reduce((t, c) => (c.tier === 0 ? t + c.stock[k]! : t), 0),
-        ),
-      0,
-    );
-    this.totalUnits = lines.reduce((s, l) => s + l.quantity, 0);
+    // (Sums in candidate order; a candidate's `stock` is its sellable units per line. Loops, not
+    // nested reduce: its closures cost more than the sums.)
+    let floorBackorder = 0;
+    let ownCover = 0;
+    let totalUnits = 0;
+    for (let k = 0; k < L; k++) {
+      const quantity = lines[k]!.quantity;
+      let held = 0;
+      let ownHeld = 0;
+      for (const c of candidates) {
+        held += c.stock[k]!;
+        if (c.tier === 0) ownHeld += c.stock[k]!;
+      }
+      floorBackorder = floorBackorder + quantity - Math.min(quantity, caps[k]!, held);
+      ownCover += Math.min(quantity, caps[k]!, ownHeld);
+      totalUnits += quantity;
+    }
+    this.floorBackorder = floorBackorder;
+    this.totalUnits = totalUnits;
     this.floorDropship = this.totalUnits - this.floorBackorder - ownCover;
     this.leastBackorder = this.totalUnits - needs.reduce((s, x) => s + x, 0);
     // The bounds assume every score term only grows as locations are added (no negative load,
@@ -184,6 +185,18 @@ export class Search extends SetScorer {
       L,
       scratch,
     ));
+    this.scratch = scratch;
+    // Cutting on least inputs needs every input to be a finite number (see lastMemberBounds):
+    // the weights and stock here, the locations' own there.
+    this.canCutLoops =
+      this.canPrune &&
+      Number.isFinite(w.delivery_days) &&
+      Number.isFinite(w.shipping_cost) &&
+      Number.isFinite(w.shipments) &&
+      Number.isFinite(w.location_cost) &&
+      Number.isFinite(w.load) &&
+      Number.isFinite(w.external) &&
+      (this.whole || this.stockAt.every(Number.isFinite));
     this.have = scratch.f64(L);
     this.mask = scratch.u32(this.words);
     this.refreshLimits();
@@ -366,6 +379,8 @@ export class Search extends SetScorer {
   // explanation, so a search that finishes within its budget returns the same plan, winner and
   // runner-up as one that scores them, and `evaluated` counts fewer sets (about 40 % fewer on
   // the benchmark's 50-location orders). Where the budget runs out, the search has got further.
+  // Whole loops are cut, before they start, where no set they would try could pass those tests
+  // (`cannotComplete`): that counts and changes nothing either.
 
   private isGreedySet(members: ArrayLike<number>, m: number): boolean {
     const g = this.greedySets[m - 1];
@@ -375,23 +390,106 @@ export class Search extends SetScorer {
   }
 
   /**
-   * The least score of the set chosen[0..size-1) + c, from the others' actual terms (`prefix*`)
-   * and, for c, its lowest rate, fixed costs and least time-and-rate (`slowest`); `days` is at
-   * most the set's delivery days.
+   * The least score of a set of `size`: the others' terms (`others*`: their delivery days and sums
+   * of shipping cost, location cost, load and external score) and, for the last location, its
+   * lowest rate, least time-and-rate beyond it (`slowest`), per-order cost, load and external
+   * score; `days` is at most the set's delivery days. Every step only grows with its inputs (the
+   * weights are not negative, and rounding keeps order), so lesser inputs give a bound at most this.
    */
-  private lastLow(c: Candidate, days: number, size: number): number {
+  private lastLow(
+    othersDays: number,
+    othersShipping: number,
+    othersLocationCost: number,
+    othersLoad: number,
+    othersExternal: number,
+    rate: number,
+    slowest: number,
+    perOrder: number,
+    load: number,
+    external: number,
+    days: number,
+    size: number,
+  ): number {
     const w = this.w;
-    const rate = this.lowest[c.index]!;
     return (
       Math.max(
-        w.delivery_days * Math.max(this.prefixDays, days) + w.shipping_cost * rate,
-        this.slowest[c.index]! + w.shipping_cost * rate,
+        w.delivery_days * Math.max(othersDays, days) + w.shipping_cost * rate,
+        slowest + w.shipping_cost * rate,
       ) +
-      w.shipping_cost * this.prefixShipping +
+      w.shipping_cost * othersShipping +
       w.shipments * size +
-      w.location_cost * (this.prefixLocationCost + c.location.fulfillment_cost.per_order) +
-      w.load * (this.prefixLoad + c.load) +
-      w.external * (this.prefixExternal + c.external)
+      w.location_cost * (othersLocationCost + perOrder) +
+      w.load * (othersLoad + load) +
+      w.external * (othersExternal + external)
+    );
+  }
+
+  /**
+   * Whether no set of `size` made of chosen[0..size-r) and r more locations from rank[start..]
+   * can change the answer, so that `tryLast` would cut every one, counting none; `have` holds
+   * the stock of chosen[0..size-r). Not for size 1 (no others to bound with), nor where the budget
+   * is spent (`tryLast` would mark it).
+   *
+   * Each such set's `lastLow` takes the others' actual terms: those of chosen[0..size-r) (the
+   * prefix) plus r-1 more members, each of which adds at least the least lowest rate, per-order
+   * cost, load and external score among rank[start..], and delivers in no fewer than their least
+   * `min_days` (a member pays at least its lowest rate, and delivers no sooner than its
+   * `min_days`). Added in the order the fill adds them, these lesser inputs give a bound at most
+   * every set's own (see lastLow); likewise each line's stock is at most the largest there. A set
+   * whose others cannot all ship is cut too.
+   */
+  private cannotComplete(start: number, r: number, size: number, maxDays: number): boolean {
+    const { L, need, have } = this;
+    this.fillPrefix(size - r);
+    if (!this.prefixValid) return true;
+    this.least ??= lastMemberBounds(this.rank, this.lowest, this.slowest, this.scratch);
+    const least = this.least;
+    if (!least.finite) return false;
+    const rate = least.rateLow[start]!;
+    const perOrder = least.perOrderLow[start]!;
+    const load = least.loadLow[start]!;
+    const external = least.externalLow[start]!;
+    const leastDays = this.daysLow[start]!;
+    let shipping = this.prefixShipping;
+    let locationCost = this.prefixLocationCost;
+    let othersLoad = this.prefixLoad;
+    let othersExternal = this.prefixExternal;
+    for (let j = 1; j < r; j++) {
+      shipping += rate;
+      locationCost += perOrder;
+      othersLoad += load;
+      othersExternal += external;
+    }
+    const othersDays = r > 1 ? Math.max(this.prefixDays, leastDays) : this.prefixDays;
+    // Where the best covers all it may, only sets covering all they may are tried (lastMember).
+    let floor = this.leastBackorder;
+    if (!(this.covering !== null && this.best.units_backordered === this.leastBackorder)) {
+      const top = this.lineTop;
+      const K = this.K;
+      let covered = 0;
+      for (let l = 0; l < L; l++) {
+        let reach = have[l]!;
+        for (let j = 0; j < r; j++) reach += top[(start * L + l) * (K + 1) + 1]!;
+        covered += Math.min(need[l]!, reach);
+      }
+      floor = this.totalUnits - covered;
+    }
+    return this.dismissed(
+      floor,
+      this.lastLow(
+        othersDays,
+        shipping,
+        locationCost,
+        othersLoad,
+        othersExternal,
+        rate,
+        least.slowestLow[start]!,
+        perOrder,
+        load,
+        external,
+        Math.max(maxDays, leastDays),
+        size,
+      ),
     );
   }
 
@@ -403,9 +501,18 @@ export class Search extends SetScorer {
     const { n, L, need, have, stockAt, mask, words, lineBits } = this;
     const covering = this.covering;
     this.prefixFilled = false;
+    if (start >= n) return;
     // Where the best covers all it may, only locations that cover what the others leave can
     // complete a set: read them from the bitsets instead of testing every one.
-    if (covering !== null && this.prune && this.best.units_backordered === this.leastBackorder) {
+    const onlyCovering =
+      covering !== null && this.prune && this.best.units_backordered === this.leastBackorder;
+    if (size > 1 && this.canCutLoops && this.evaluated < this.budget) {
+      const cut = this.cannotComplete(start, 1, size, maxDays);
+      // The prefix is filled now (for the same members).
+      this.prefixFilled = true;
+      if (cut) return;
+    }
+    if (onlyCovering) {
       mask.fill(0xffffffff);
       for (let x = 0; x < start >>> 5; x++) mask[x] = 0;
       if (start & 31) mask[start >>> 5]! &= ~0 << (start & 31);
@@ -475,7 +582,27 @@ export class Search extends SetScorer {
     }
     // The others' shipments are known now: bound the set's score with their actual terms.
     // (A set whose others cannot all ship changes nothing either.)
-    if (this.prune && (!this.prefixValid || this.dismissed(backorderFloor, this.lastLow(c, days, size))))
+    if (
+      this.prune &&
+      (!this.prefixValid ||
+        this.dismissed(
+          backorderFloor,
+          this.lastLow(
+            this.prefixDays,
+            this.prefixShipping,
+            this.prefixLocationCost,
+            this.prefixLoad,
+            this.prefixExternal,
+            this.lowest[c.index]!,
+            this.slowest[c.index]!,
+            c.location.fulfillment_cost.per_order,
+            c.load,
+            c.external,
+            days,
+            size,
+          ),
+        ))
+    )
       return true;
     this.evaluated++;
     if (this.quickEvaluateLast(m, i)) this.keep(this.chosen, size);
@@ -498,6 +625,15 @@ export class Search extends SetScorer {
       this.lastMember(start, size, bound, maxDays, timeMax);
       return;
     }
+    // The whole loop below is cut where no completion of the members chosen so far can change the answer.
+    if (
+      this.depth > 0 &&
+      this.canCutLoops &&
+      this.evaluated < this.budget &&
+      start < this.n &&
+      this.cannotComplete(start, after + 1, size, maxDays)
+    )
+      return;
     const { n, L, K, need, have, stockAt, lineTop, fixedLow, daysLow, timeLeast, timeLow, rank, w } = this;
     for (let i = start; i <= n - (size - this.depth); i++) {
       const c = rank[i]!;
