@@ -247,6 +247,18 @@ async function loadNetwork(db: Queryable, tenantId: string): Promise<NetworkConf
   return { locations, services, byZip3: kept.byZip3 };
 }
 
+/** The locations with their zone rows: all of them, or only those to `zip3`. */
+async function withZones(
+  db: Queryable,
+  tenantId: string,
+  locations: NetworkConfig['locations'],
+  zip3?: string,
+): Promise<SnapshotLocation[]> {
+  const ids = locations.map((l) => l.location_id);
+  const zones = await store.zoneTables(db, tenantId, ids, zip3);
+  return locations.map((l) => ({ ...l, zones: zones.get(l.location_id) ?? {} }));
+}
+
 /**
  * Active locations (with zone tables) and active carrier services, for the planner. With
  * `destinationPostal`, each location's zone table holds only the row for that destination's
@@ -260,20 +272,17 @@ export async function networkSnapshot(
   const { locations, services, byZip3 } = await networkCache.get(tenantId, 'network', () =>
     loadNetwork(db, tenantId),
   );
-  const ids = locations.map((l) => l.location_id);
-  const withZones = (zones: Awaited<ReturnType<typeof store.zoneTables>>) =>
-    locations.map((l) => ({ ...l, zones: zones.get(l.location_id) ?? {} }));
   let snapshotLocations: readonly SnapshotLocation[];
   if (destinationPostal === undefined) {
     // The full tables are large and read rarely: they are not kept.
-    snapshotLocations = withZones(await store.zoneTables(db, tenantId, ids));
+    snapshotLocations = await withZones(db, tenantId, locations);
   } else {
     const zip3 = zip3Of(destinationPostal) ?? '';
     let kept = byZip3.get(zip3);
     if (!kept) {
-      const made = store
-        .zoneTables(db, tenantId, ids, zip3)
-        .then((zones) => Object.freeze(withZones(zones).map((l) => Object.freeze(l))));
+      const made = withZones(db, tenantId, locations, zip3).then((read) =>
+        Object.freeze(read.map((l) => Object.freeze(l))),
+      );
       byZip3.set(zip3, made);
       made.catch(() => byZip3.get(zip3) === made && byZip3.delete(zip3));
       kept = made;
