@@ -349,6 +349,7 @@ describe('planner properties', () => {
         expect(pruned.lines).toEqual(exhaustive.lines);
         expect(pruned.score).toBe(exhaustive.score);
         expect(pruned.explanation.winner).toEqual(exhaustive.explanation.winner);
+        expect(pruned.explanation.runner_up).toEqual(exhaustive.explanation.runner_up);
         expect(pruned.explanation.evaluated).toBeLessThanOrEqual(exhaustive.explanation.evaluated);
       }),
       { numRuns: 300 },
@@ -395,6 +396,7 @@ describe('planner properties', () => {
         expect(pruned.shipments).toEqual(exhaustive.shipments);
         expect(pruned.score).toBe(exhaustive.score);
         expect(pruned.explanation.winner).toEqual(exhaustive.explanation.winner);
+        expect(pruned.explanation.runner_up).toEqual(exhaustive.explanation.runner_up);
         expect(pruned.explanation.budget_exhausted).toBe(false);
       }),
       { numRuns: 40 },

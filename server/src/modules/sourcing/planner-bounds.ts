@@ -28,7 +28,7 @@ function insertSorted(list: number[], x: number, k: number, order: 1 | -1) {
  */
 export function coverageBounds(
   rank: readonly Candidate[],
-  needs: readonly number[],
+  needs: ArrayLike<number>,
   stockAt: Float64Array,
   L: number,
   K: number,
@@ -74,6 +74,37 @@ export function coverageBounds(
   return { topSums, lineTop };
 }
 
+/** The part of a set's score a member adds whatever it sends: its lowest rate, per-order cost, load and external score. */
+const fixedPart = (c: Candidate, w: Weights) => c.bound_cost + w.load * c.load + w.external * c.external;
+
+/**
+ * Per set size r (index 1..K): the least score any set of r candidates can have, its shipments,
+ * the r smallest fixed parts, and the least time part any member has (see scoreBounds, whose
+ * `fixedLow` and `timeLow` at rank position 0 these are); for deciding, before any bound table is
+ * made, that no set of r or more can beat an option.
+ */
+export function leastSetScores(
+  rank: readonly Candidate[],
+  slowest: readonly number[],
+  w: Weights,
+  K: number,
+  scratch: Scratch,
+): Float64Array {
+  const smallest: number[] = [];
+  let time = Number.POSITIVE_INFINITY;
+  for (const c of rank) {
+    insertSorted(smallest, fixedPart(c, w), K, 1);
+    time = Math.min(time, Math.max(w.delivery_days * c.min_days, slowest[c.index]!));
+  }
+  const least = scratch.f64(K + 1);
+  let fixed = 0;
+  for (let r = 1; r <= K; r++) {
+    fixed += smallest[r - 1] ?? Number.POSITIVE_INFINITY;
+    least[r] = w.shipments * r + fixed + time;
+  }
+  return least;
+}
+
 /**
  * For pruning on score: the r smallest fixed score parts among rank[i..] (`fixedLow`), the least
  * `min_days` there (`daysLow`), and each position's least delivery-days and shipping terms beyond
@@ -93,7 +124,7 @@ export function scoreBounds(
     const smallest: number[] = [];
     for (let i = n - 1; i >= 0; i--) {
       const c = rank[i]!;
-      insertSorted(smallest, c.bound_cost + w.load * c.load + w.external * c.external, K, 1);
+      insertSorted(smallest, fixedPart(c, w), K, 1);
       let s = 0;
       for (let r = 1; r <= K; r++) {
         s += smallest[r - 1] ?? Number.POSITIVE_INFINITY;
@@ -168,8 +199,8 @@ export function lastMemberBounds(
  * sums the tests compare are exact, and needs are small.
  */
 export function coveringBits(
-  needs: readonly number[],
-  quantities: readonly number[],
+  needs: ArrayLike<number>,
+  quantities: ArrayLike<number>,
   stockAt: Float64Array,
   n: number,
   L: number,
@@ -180,15 +211,15 @@ export function coveringBits(
   let covering: Uint32Array | null = null;
   let whole = false;
   let small = true;
-  for (const x of needs) small &&= Number.isInteger(x) && x <= COVER_BITS_NEED_MAX;
-  for (const q of quantities) small &&= Number.isInteger(q);
+  for (let l = 0; l < L; l++) small &&= Number.isInteger(needs[l]) && needs[l]! <= COVER_BITS_NEED_MAX;
+  for (let l = 0; l < L; l++) small &&= Number.isInteger(quantities[l]);
   for (let i = 0; small && i < stockAt.length; i++) small = Number.isInteger(stockAt[i]);
   if (small) {
     whole = true;
     let rows = 0;
-    for (const x of needs) {
+    for (let l = 0; l < L; l++) {
       lineBits.push(rows);
-      rows += x;
+      rows += needs[l]!;
     }
     covering = scratch.u32(rows * words);
     for (let p = 0; p < n; p++)

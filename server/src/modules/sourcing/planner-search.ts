@@ -1,5 +1,11 @@
 import type { Candidate, Line, Option } from './plan-result.ts';
-import { coverageBounds, coveringBits, lastMemberBounds, scoreBounds } from './planner-bounds.ts';
+import {
+  coverageBounds,
+  coveringBits,
+  lastMemberBounds,
+  leastSetScores,
+  scoreBounds,
+} from './planner-bounds.ts';
 import type { Alone, Pricer } from './planner-pricing.ts';
 import { SetScorer } from './planner-scoring.ts';
 import type { Scratch } from './planner-scratch.ts';
@@ -18,6 +24,9 @@ const SCORE_EPSILON = 1e-9;
 // order than each set's own, and the best so far may drift up by SCORE_EPSILON on an id tie-break.
 const BOUND_SLACK = 1e-7;
 
+const NO_BOUNDS: Float64Array = new Float64Array(0);
+const NO_BITS: Uint32Array = new Uint32Array(0);
+
 export type SearchInput = {
   /** Candidates in location-id order (their `index`). */
   candidates: readonly Candidate[];
@@ -34,6 +43,8 @@ export type SearchInput = {
   policy: SourcingPolicy;
   /** False: every set within the budget is scored (for tests). */
   prune: boolean;
+  /** Whether to find the runner-up too (for the explanation); the best is the same either way. */
+  runnerUp: boolean;
   /** Where the search's working arrays come from, for this plan only. */
   scratch: Scratch;
 };
@@ -44,6 +55,8 @@ export class Search extends SetScorer {
   private readonly alone: readonly (Alone | null)[];
   private readonly budget: number;
   private readonly prune: boolean;
+  /** Whether the best other option met is kept too, as `second` (see `runnerUp`). */
+  private readonly keepSecond: boolean;
   private readonly slowest: readonly number[];
   private readonly lowest: readonly number[];
   /** Per candidate index: its number in location-id order (equal ids share a number). */
@@ -56,6 +69,8 @@ export class Search extends SetScorer {
   private bestIds: number[] = [];
   private second: Option | null = null;
   private secondIds: number[] = [];
+  /** While searching for the runner-up: the winner's sorted ids, the one set not to keep. */
+  private excludedIds: number[] | null = null;
 
   // The least any option can backorder or take from drop-ship suppliers: reaching both lets
   // the search prune on score alone.
@@ -65,30 +80,30 @@ export class Search extends SetScorer {
   private readonly leastBackorder: number;
   private readonly canPrune: boolean;
 
-  // What the pruning tests compare with, refreshed whenever the best or the runner-up changes.
+  // What the pruning tests compare with, refreshed whenever the best changes.
   private limitBestBackordered = 0;
   private limitBestDecides = false;
   private limitBestScore = 0;
-  private limitRunnerUp = false;
-  private limitSecondBackordered = 0;
-  private limitSecondDecides = false;
-  private limitSecondScore = 0;
 
   /** The greedy sets considered, by size - 1, as rank positions in rank order. */
   private readonly greedySets: number[][] = [];
 
-  // Bounds (see planner-bounds.ts).
-  private readonly topSums: Float64Array;
-  private readonly lineTop: Float64Array;
-  private readonly fixedLow: Float64Array;
-  private readonly daysLow: Float64Array;
-  private readonly timeLeast: Float64Array;
-  private readonly timeLow: Float64Array;
-  private readonly words: number;
-  private readonly lineBits: number[];
-  private readonly covering: Uint32Array | null;
+  /** Per set size: the least score any set of that size can have (see `leastSetScores`). */
+  private readonly leastScores: Float64Array;
+  // Bounds (see planner-bounds.ts), worked out when the exact search first needs them (`prepare`):
+  // where the greedy sets and single locations settle the answer, it never does.
+  private prepared = false;
+  private topSums = NO_BOUNDS;
+  private lineTop = NO_BOUNDS;
+  private fixedLow = NO_BOUNDS;
+  private daysLow = NO_BOUNDS;
+  private timeLeast = NO_BOUNDS;
+  private timeLow = NO_BOUNDS;
+  private words = 0;
+  private lineBits: number[] = [];
+  private covering: Uint32Array | null = null;
   /** Whether a whole loop of the search may be cut on its locations' least inputs (`cannotComplete`). */
-  private readonly canCutLoops: boolean;
+  private canCutLoops = false;
   /** Those least inputs, worked out when first needed (many searches never get that far). */
   private least: ReturnType<typeof lastMemberBounds> | null = null;
   private readonly scratch: Scratch;
@@ -97,16 +112,17 @@ export class Search extends SetScorer {
   // locations that could complete it, and the fill of all but its last member.
   private depth = 0;
   private readonly have: Float64Array;
-  private readonly mask: Uint32Array;
+  private mask = NO_BITS;
   private prefixFilled = false;
 
   constructor(input: SearchInput) {
     const { candidates, rank, lines, needs, caps, policy, scratch } = input;
     super(rank, lines, needs, input.pricer, policy, scratch);
-    const { n, L, K } = this;
+    const { L, K } = this;
     this.alone = input.alone;
     this.budget = policy.search_budget;
     this.prune = input.prune;
+    this.keepSecond = input.runnerUp;
     this.slowest = input.slowest;
     this.lowest = input.lowest;
     // Candidates are numbered in location-id order, so comparing a set's sorted numbers is
@@ -158,9 +174,19 @@ export class Search extends SetScorer {
           c.external >= 0 && c.bound_cost >= 0 && c.load >= 0 && c.location.fulfillment_cost.per_unit >= 0,
       );
 
+    this.leastScores = leastSetScores(rank, this.slowest, w, K, scratch);
+    this.scratch = scratch;
+    this.have = scratch.f64(L);
+    this.refreshLimits();
+  }
+
+  /** The bounds the exact search prunes with. */
+  private prepare(): void {
+    const { rank, n, L, K, w, scratch } = this;
+    this.prepared = true;
     ({ topSums: this.topSums, lineTop: this.lineTop } = coverageBounds(
       rank,
-      needs,
+      this.need,
       this.stockAt,
       L,
       K,
@@ -177,15 +203,7 @@ export class Search extends SetScorer {
       lineBits: this.lineBits,
       covering: this.covering,
       whole: this.whole,
-    } = coveringBits(
-      needs,
-      lines.map((l) => l.quantity),
-      this.stockAt,
-      n,
-      L,
-      scratch,
-    ));
-    this.scratch = scratch;
+    } = coveringBits(this.need, this.quantity, this.stockAt, n, L, scratch));
     // Cutting on least inputs needs every input to be a finite number (see lastMemberBounds):
     // the weights and stock here, the locations' own there.
     this.canCutLoops =
@@ -197,21 +215,57 @@ export class Search extends SetScorer {
       Number.isFinite(w.load) &&
       Number.isFinite(w.external) &&
       (this.whole || this.stockAt.every(Number.isFinite));
-    this.have = scratch.f64(L);
     this.mask = scratch.u32(this.words);
-    this.refreshLimits();
   }
 
   run(): SearchResult {
     this.greedyAndSingles();
+    this.exact();
+    const { best, evaluated, exhausted } = this;
+    return { best, second: this.keepSecond ? this.runnerUp() : null, evaluated, exhausted };
+  }
+
+  /** The exact search after the greedy sets and the single locations, smallest sets first. */
+  private exact(): void {
     const w = this.w;
     for (let size = 1; size <= Math.min(this.K, this.n) && !this.exhausted; size++) {
-      if (this.canPrune && this.settled() && w.shipments * size > this.best.score + SCORE_EPSILON) break;
+      // Where the best backorders and takes from drop-ship suppliers as little as any option can,
+      // only a lower score beats it, and no set of this size or larger can score that low.
+      if (
+        this.canPrune &&
+        this.settled() &&
+        (w.shipments * size > this.best.score + SCORE_EPSILON ||
+          this.leastScores[size]! > this.limitBestScore)
+      )
+        break;
       // Every set of one was considered above: walking them again could only find the budget spent.
       if (size === 1 && this.evaluated < this.budget) continue;
+      if (!this.prepared) this.prepare();
       this.dfs(0, size, w.shipments * size, 0, 0);
     }
-    return { best: this.best, second: this.second, evaluated: this.evaluated, exhausted: this.exhausted };
+  }
+
+  /**
+   * The runner-up, for the explanation: the best option but the winner. The search above prunes
+   * against the best alone, so sets that lose to the best but beat the runner-up may have been
+   * skipped; this searches again, with a budget of its own, for the best set that is not the
+   * winner, starting from the best other option the first search met (the greedy sets and every
+   * single location among them, so those are not met again). Null where nothing but the winner
+   * is an option (the winner backorders everything).
+   */
+  private runnerUp(): Option | null {
+    if (this.second === null) return null;
+    this.excludedIds = this.bestIds;
+    this.best = this.second;
+    this.bestIds = this.secondIds;
+    this.second = null;
+    this.evaluated = 0;
+    this.exhausted = false;
+    this.have.fill(0);
+    this.prefixLevels = 0;
+    this.refreshLimits();
+    this.exact();
+    return this.best;
   }
 
   // ── comparing and keeping options ───────────────────────────────────────────────────────────
@@ -257,7 +311,13 @@ export class Search extends SetScorer {
   /** Keeps the option in `quick*` as the best or the runner-up if it beats them, building it. */
   private keep(members: ArrayLike<number>, m: number): void {
     const winsBest = this.quickBeats(members, m, this.best, this.bestIds);
-    if (!winsBest && this.second && !this.quickBeats(members, m, this.second, this.secondIds)) return;
+    if (
+      !winsBest &&
+      !(this.keepSecond && (!this.second || this.quickBeats(members, m, this.second, this.secondIds)))
+    )
+      return;
+    const ids = this.idsOf(members, m);
+    if (this.excludedIds !== null && sameIds(ids, this.excludedIds)) return;
     const set: Candidate[] = [];
     for (let i = 0; i < m; i++) set.push(this.rank[members[i]!]!);
     const o = this.pricer.evaluate(set) as Option;
@@ -265,12 +325,12 @@ export class Search extends SetScorer {
       this.second = this.best;
       this.secondIds = this.bestIds;
       this.best = o;
-      this.bestIds = this.idsOf(members, m);
+      this.bestIds = ids;
+      this.refreshLimits();
     } else {
       this.second = o;
-      this.secondIds = this.idsOf(members, m);
+      this.secondIds = ids;
     }
-    this.refreshLimits();
   }
 
   private settled(): boolean {
@@ -291,29 +351,17 @@ export class Search extends SetScorer {
 
   private refreshLimits(): void {
     const best = this.best;
-    const second = this.second;
     this.limitBestBackordered = best.units_backordered;
     this.limitBestDecides = this.decides(best);
     this.limitBestScore = best.score + SCORE_EPSILON + BOUND_SLACK;
-    this.limitRunnerUp = second !== null && this.prune;
-    if (second) {
-      this.limitSecondBackordered = second.units_backordered;
-      this.limitSecondDecides = this.decides(second);
-      this.limitSecondScore = second.score + SCORE_EPSILON + BOUND_SLACK;
-    }
   }
 
-  /**
-   * Whether sets that backorder at least `floor` and score at least `low` can beat neither the
-   * best nor the runner-up, so cannot change the answer or its explanation.
-   */
+  /** Whether sets that backorder at least `floor` and score at least `low` cannot beat the best. */
   private dismissed(floor: number, low: number): boolean {
     return (
-      this.limitRunnerUp &&
+      this.prune &&
       (floor > this.limitBestBackordered ||
-        (floor === this.limitBestBackordered && this.limitBestDecides && low > this.limitBestScore)) &&
-      (floor > this.limitSecondBackordered ||
-        (floor === this.limitSecondBackordered && this.limitSecondDecides && low > this.limitSecondScore))
+        (floor === this.limitBestBackordered && this.limitBestDecides && low > this.limitBestScore))
     );
   }
 
@@ -334,12 +382,20 @@ export class Search extends SetScorer {
       const g = greedy.length;
       for (let i = 0; i < g; i++) trial[i] = greedy[i]!;
       for (let p = 0; p < n; p++) {
-        if (greedy.includes(p)) continue;
-        trial[g] = p;
-        // Only a gain above the best so far matters: count the units first, price only then.
-        const backordered = this.quickBackorder(trial, g + 1);
-        if (backordered < 0 || before - backordered <= pickGain) continue;
-        const gain = this.quickEvaluate(trial, g + 1) ? before - this.quickBackordered : 0;
+        let gain: number;
+        if (g === 0) {
+          // A location alone is already scored: what it backorders, where a service takes it.
+          const a = alone[rank[p]!.index];
+          if (!a) continue;
+          gain = before - a.units_backordered;
+        } else {
+          if (greedy.includes(p)) continue;
+          trial[g] = p;
+          // Only a gain above the best so far matters: count the units first, price only then.
+          const backordered = this.quickBackorder(trial, g + 1);
+          if (backordered < 0 || before - backordered <= pickGain) continue;
+          gain = this.quickEvaluate(trial, g + 1) ? before - this.quickBackordered : 0;
+        }
         if (gain > pickGain) {
           pick = p;
           pickGain = gain;
@@ -685,4 +741,10 @@ export class Search extends SetScorer {
       if (this.exhausted) return;
     }
   }
+}
+
+function sameIds(a: readonly number[], b: readonly number[]): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
 }

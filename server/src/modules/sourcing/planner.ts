@@ -1,8 +1,8 @@
-import { assemble } from './plan-result.ts';
+import { assemble, type Candidate } from './plan-result.ts';
 import { findCandidates } from './planner-candidates.ts';
 import { explain } from './planner-explain.ts';
 import type { NetworkCache } from './planner-network.ts';
-import { Pricer } from './planner-pricing.ts';
+import { type Alone, Pricer } from './planner-pricing.ts';
 import { Scratch } from './planner-scratch.ts';
 import { Search, type SearchResult } from './planner-search.ts';
 import { normalizePolicy, type SourcingPolicy } from './policy.ts';
@@ -27,6 +27,40 @@ export type PlanOptions = {
    */
   cache?: NetworkCache;
 };
+
+/**
+ * The candidates by rank: own before drop-ship, then the score of shipping alone, then id. A
+ * binary insertion sort, with the comparison written out: for the few dozen candidates of an
+ * order it costs a fraction of `Array.prototype.sort` calling a comparator.
+ */
+function byRank(candidates: readonly Candidate[], alone: readonly (Alone | null)[]): Candidate[] {
+  const rank: Candidate[] = [];
+  const scores: number[] = [];
+  for (const c of candidates) {
+    const score = alone[c.index]?.score ?? Number.POSITIVE_INFINITY;
+    const id = c.location.location_id;
+    // The first position whose candidate c comes before; c goes there, after its equals.
+    let lo = 0;
+    let hi = rank.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >>> 1;
+      const r = rank[mid]!;
+      // (Infinite scores subtract to NaN, which falls through to the ids, as in a comparator.)
+      const byScore = score - scores[mid]!;
+      const before =
+        c.tier !== r.tier ? c.tier < r.tier : byScore ? byScore < 0 : id < r.location.location_id;
+      if (before) hi = mid;
+      else lo = mid + 1;
+    }
+    for (let i = rank.length; i > lo; i--) {
+      rank[i] = rank[i - 1]!;
+      scores[i] = scores[i - 1]!;
+    }
+    rank[lo] = c;
+    scores[lo] = score;
+  }
+  return rank;
+}
 
 export function plan(
   order: PlanOrder,
@@ -58,15 +92,8 @@ export function plan(
   const { lines, needs, candidates } = found;
   const pricer = new Pricer(candidates, lines, needs, policy, options.cache?.priced);
 
-  // Rank: own before drop-ship, then the score of shipping alone, then id.
   const alone = candidates.map((c) => pricer.alone(c));
-  const scoreAlone = alone.map((a) => a?.score ?? Number.POSITIVE_INFINITY);
-  const rank = [...candidates].sort(
-    (a, b) =>
-      a.tier - b.tier ||
-      scoreAlone[a.index]! - scoreAlone[b.index]! ||
-      (a.location.location_id < b.location.location_id ? -1 : 1),
-  );
+  const rank = byRank(candidates, alone);
 
   const scratch = Scratch.begin();
   let result: SearchResult;
@@ -83,6 +110,7 @@ export function plan(
       pricer,
       policy,
       prune: options.prune !== false,
+      runnerUp: explaining,
       scratch,
     }).run();
   } finally {
