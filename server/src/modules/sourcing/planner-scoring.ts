@@ -3,6 +3,9 @@ import type { Pricer } from './planner-pricing.ts';
 import type { Scratch } from './planner-scratch.ts';
 import type { SourcingPolicy, Weights } from './policy.ts';
 
+const NO_NUMBERS: Float64Array = new Float64Array(0);
+const NO_FLAGS: Uint8Array = new Uint8Array(0);
+
 /**
  * Scoring sets of candidate locations as the search meets them, on numbers: the candidates by
  * rank position in typed arrays, a set as a list of rank positions. `quickEvaluate` does
@@ -33,21 +36,22 @@ export class SetScorer {
   protected quickScore = 0;
   protected pickedUnits = 0;
 
-  // The set being built by the search, and the fill and terms of all but its last member.
+  // The set being built by the search, and the fill and terms of all but its last member (made
+  // by `preparePrefixes`, for the exact search only).
   protected readonly chosen: Int32Array;
   /** What member j of chosen takes, by line (row j); row m for the last member being tried. */
-  protected readonly prefixTakes: Float64Array;
+  protected prefixTakes = NO_NUMBERS;
   /** How many levels are valid for the current chosen[0..): level j describes chosen[0..j). */
   protected prefixLevels = 0;
   // Per level j: what is left of each line (row j), whether all j members ship, and their terms.
-  private readonly levelLeft: Float64Array;
-  private readonly levelValid: Uint8Array;
-  private readonly levelDropship: Float64Array;
-  private readonly levelDays: Float64Array;
-  private readonly levelShipping: Float64Array;
-  private readonly levelLocationCost: Float64Array;
-  private readonly levelLoad: Float64Array;
-  private readonly levelExternal: Float64Array;
+  private levelLeft = NO_NUMBERS;
+  private levelValid = NO_FLAGS;
+  private levelDropship = NO_NUMBERS;
+  private levelDays = NO_NUMBERS;
+  private levelShipping = NO_NUMBERS;
+  private levelLocationCost = NO_NUMBERS;
+  private levelLoad = NO_NUMBERS;
+  private levelExternal = NO_NUMBERS;
   protected prefixValid = true;
   protected prefixDropship = 0;
   protected prefixDays = 0;
@@ -88,6 +92,11 @@ export class SetScorer {
     this.tierAt = scratch.u8(n);
     for (let p = 0; p < n; p++) this.tierAt[p] = rank[p]!.tier;
     this.chosen = scratch.i32(K);
+  }
+
+  /** The arrays `fillPrefix` and `quickEvaluateLast` work in. */
+  protected preparePrefixes(scratch: Scratch): void {
+    const { L, K } = this;
     this.prefixTakes = scratch.f64((K + 1) * L);
     this.levelLeft = scratch.f64((K + 1) * L);
     this.levelLeft.set(this.need);

@@ -4,7 +4,9 @@
  * per order. `plan()` is synchronous and calls nothing that plans, so one set of buffers serves
  * every plan in turn: `Scratch.begin()` hands them out from the start again, and a plan that
  * would start while another is running (it cannot today) gets buffers of its own. Every view is
- * zeroed when handed out, as a new array would be, and never read after its plan returns.
+ * zero when handed out, as a new array would be, and never read after its plan returns: the
+ * buffers are zero beyond what the plan has taken, and what it took is zeroed when it ends (one
+ * fill per buffer, not one per view).
  * Bounded: buffers that grew beyond SCRATCH_KEEP_MAX elements are dropped when the plan ends.
  */
 
@@ -35,6 +37,10 @@ export class Scratch {
   }
 
   static end(s: Scratch): void {
+    s.f64Buffer.fill(0, 0, s.f64Used);
+    s.u32Buffer.fill(0, 0, s.u32Used);
+    s.i32Buffer.fill(0, 0, s.i32Used);
+    s.u8Buffer.fill(0, 0, s.u8Used);
     s.f64Used = 0;
     s.u32Used = 0;
     s.i32Used = 0;
@@ -46,8 +52,8 @@ export class Scratch {
     Scratch.shared = s;
   }
 
-  // Each: a zeroed view of `length` elements. A view is made by the constructor (subarray looks
-  // up a species constructor, slower); a full buffer is replaced by one twice as large, and the
+  // Each: a view of `length` zeros. A view is made by the constructor (subarray looks up a species
+  // constructor, slower); a full buffer is replaced by a new (zero) one twice as large, and the
   // views handed out before keep the old one alive until their plan ends.
 
   f64(length: number): Float64Array {
@@ -57,7 +63,7 @@ export class Scratch {
     }
     const view = new Float64Array(this.f64Buffer.buffer, this.f64Used * 8, length);
     this.f64Used += length;
-    return view.fill(0);
+    return view;
   }
   u32(length: number): Uint32Array {
     if (this.u32Used + length > this.u32Buffer.length) {
@@ -66,7 +72,7 @@ export class Scratch {
     }
     const view = new Uint32Array(this.u32Buffer.buffer, this.u32Used * 4, length);
     this.u32Used += length;
-    return view.fill(0);
+    return view;
   }
   i32(length: number): Int32Array {
     if (this.i32Used + length > this.i32Buffer.length) {
@@ -75,7 +81,7 @@ export class Scratch {
     }
     const view = new Int32Array(this.i32Buffer.buffer, this.i32Used * 4, length);
     this.i32Used += length;
-    return view.fill(0);
+    return view;
   }
   u8(length: number): Uint8Array {
     if (this.u8Used + length > this.u8Buffer.length) {
@@ -84,6 +90,6 @@ export class Scratch {
     }
     const view = new Uint8Array(this.u8Buffer.buffer, this.u8Used, length);
     this.u8Used += length;
-    return view.fill(0);
+    return view;
   }
 }

@@ -184,6 +184,7 @@ export class Search extends SetScorer {
   private prepare(): void {
     const { rank, n, L, K, w, scratch } = this;
     this.prepared = true;
+    this.preparePrefixes(scratch);
     ({ topSums: this.topSums, lineTop: this.lineTop } = coverageBounds(
       rank,
       this.need,
