@@ -380,6 +380,8 @@ export class Search extends SetScorer {
       const before = this.quickEvaluate(greedy, greedy.length)
         ? this.quickBackordered
         : this.empty.units_backordered;
+      // No location can lower what the greedy set backorders below the least any option can.
+      if (before <= this.floorBackorder) break;
       const g = greedy.length;
       for (let i = 0; i < g; i++) trial[i] = greedy[i]!;
       for (let p = 0; p < n; p++) {
