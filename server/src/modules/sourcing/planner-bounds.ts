@@ -41,9 +41,8 @@ export function coverageBounds(
   {
     const largest: number[] = [];
     for (let i = n - 1; i >= 0; i--) {
-      const c = rank[i]!;
       let contribution = 0;
-      for (let l = 0; l < needs.length; l++) contribution += Math.min(needs[l]!, c.stock[l]!);
+      for (let l = 0; l < L; l++) contribution += Math.min(needs[l]!, stockAt[i * L + l]!);
       insertSorted(largest, contribution, K, -1);
       let s = 0;
       const at = i * (K + 1);
@@ -65,7 +64,7 @@ export function coverageBounds(
         let s = 0;
         const at = (i * L + l) * (K + 1);
         for (let r = 1; r <= K; r++) {
-          s += top[r - 1] ?? 0;
+          if (r <= top.length) s += top[r - 1]!;
           lineTop[at + r] = s;
         }
       }
@@ -99,7 +98,7 @@ export function leastSetScores(
   const least = scratch.f64(K + 1);
   let fixed = 0;
   for (let r = 1; r <= K; r++) {
-    fixed += smallest[r - 1] ?? Number.POSITIVE_INFINITY;
+    fixed += r <= smallest.length ? smallest[r - 1]! : Number.POSITIVE_INFINITY;
     least[r] = w.shipments * r + fixed + time;
   }
   return least;
@@ -127,7 +126,7 @@ export function scoreBounds(
       insertSorted(smallest, fixedPart(c, w), K, 1);
       let s = 0;
       for (let r = 1; r <= K; r++) {
-        s += smallest[r - 1] ?? Number.POSITIVE_INFINITY;
+        s += r <= smallest.length ? smallest[r - 1]! : Number.POSITIVE_INFINITY;
         fixedLow[i * (K + 1) + r] = s;
       }
       daysLow[i] = Math.min(daysLow[i + 1]!, c.min_days);
@@ -223,9 +222,11 @@ export function coveringBits(
     }
     covering = scratch.u32(rows * words);
     for (let p = 0; p < n; p++)
-      for (let l = 0; l < L; l++)
-        for (let t = 1; t <= Math.min(needs[l]!, stockAt[p * L + l]!); t++)
+      for (let l = 0; l < L; l++) {
+        const most = Math.min(needs[l]!, stockAt[p * L + l]!);
+        for (let t = 1; t <= most; t++)
           covering[(lineBits[l]! + t - 1) * words + (p >>> 5)]! |= 1 << (p & 31);
+      }
   }
   return { words, lineBits, covering, whole };
 }

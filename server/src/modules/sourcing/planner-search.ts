@@ -12,10 +12,10 @@ import type { Scratch } from './planner-scratch.ts';
 import type { SourcingPolicy } from './policy.ts';
 
 /**
- * The search for the best set of locations, and the runner-up. Options are compared
- * lexicographically — fewest units backordered, then fewest units from drop-ship suppliers, then
- * the policy's weighted score, then the location ids — so ties never depend on input order.
- * Sets are scored on numbers (planner-scoring.ts); only the options kept are built.
+ * The search for the best set of locations and, for the explanation, the runner-up. Options are
+ * compared lexicographically — fewest units backordered, then fewest units from drop-ship
+ * suppliers, then the policy's weighted score, then the location ids — so ties never depend on
+ * input order. Sets are scored on numbers (planner-scoring.ts); only the options kept are built.
  */
 
 // Scores within this are equal, so float rounding in a sum never outranks the id tie-break.
@@ -415,8 +415,8 @@ export class Search extends SetScorer {
       );
     }
 
-    // Every location alone is already evaluated (for the ranking); offering them all gives the
-    // explanation a runner-up even when pruning skips the rest. The first greedy pick was one.
+    // Every location alone is already priced (for the ranking): each is considered, and counted,
+    // as a set of one. The first greedy pick was one.
     const one = [0];
     for (let p = 0; p < n; p++) {
       if (p === greedy[0]) continue;
@@ -433,13 +433,14 @@ export class Search extends SetScorer {
   // branch only where every set in it would fail its own test.
   //
   // On top of those, a set or branch is skipped, uncounted, when a tighter score bound (the
-  // slowest member's least time-and-rate, see `timeLeast`) shows it can beat neither the best
-  // nor the runner-up (`dismissed`): such a set could not have changed the answer or its
-  // explanation, so a search that finishes within its budget returns the same plan, winner and
-  // runner-up as one that scores them, and `evaluated` counts fewer sets (about 40 % fewer on
-  // the benchmark's 50-location orders). Where the budget runs out, the search has got further.
-  // Whole loops are cut, before they start, where no set they would try could pass those tests
-  // (`cannotComplete`): that counts and changes nothing either.
+  // slowest member's least time-and-rate, see `timeLeast`) shows it cannot beat the best
+  // (`dismissed`): such a set could not have changed the answer, so a search that finishes
+  // within its budget returns the same plan as one that scores them, and `evaluated` counts
+  // fewer sets. Where the budget runs out, the search has got further. Whole loops are cut,
+  // before they start, where no set they would try could pass those tests (`cannotComplete`),
+  // and whole sizes where the best is settled and no set of that size can score below it
+  // (`leastScores`): that counts and changes nothing either. None of this depends on whether the
+  // runner-up is wanted, so a plan with and without its explanation stops at the same set.
 
   private isGreedySet(members: ArrayLike<number>, m: number): boolean {
     const g = this.greedySets[m - 1];
