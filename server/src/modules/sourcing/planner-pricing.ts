@@ -114,9 +114,15 @@ export class Pricer {
     const w = this.w;
     let best = -1;
     let bestKey = Number.POSITIVE_INFINITY;
+    // The billable weight depends on the service's divisor only, which services mostly share.
+    let divisor = Number.NaN;
+    let lb = 0;
     for (let k = 0; k < options.length; k++) {
       const p = options[k]!;
-      const lb = billable(Math.max(actual_lb, volume_in3 / p.divisor));
+      if (p.divisor !== divisor) {
+        divisor = p.divisor;
+        lb = billable(Math.max(actual_lb, volume_in3 / divisor));
+      }
       // As rateFor: the first bracket the weight fits, undefined beyond the last.
       let cost: number | undefined;
       for (let b = 0; b < p.max_lb.length; b++) {

@@ -24,6 +24,9 @@ export class SetScorer {
   protected readonly volume: Float64Array;
   protected readonly need: Float64Array;
   protected readonly tierAt: Uint8Array;
+  /** Each position's fulfillment cost per order and per unit (read here, not through its location). */
+  protected readonly perOrderAt: Float64Array;
+  protected readonly perUnitAt: Float64Array;
   /** What each member of the set being scored takes, by line; whether it sends anything. */
   protected readonly takes: Float64Array;
   protected readonly sent: Uint8Array;
@@ -90,7 +93,14 @@ export class SetScorer {
     this.takes = scratch.f64((K + 1) * L);
     this.sent = scratch.u8(K + 1);
     this.tierAt = scratch.u8(n);
-    for (let p = 0; p < n; p++) this.tierAt[p] = rank[p]!.tier;
+    this.perOrderAt = scratch.f64(n);
+    this.perUnitAt = scratch.f64(n);
+    for (let p = 0; p < n; p++) {
+      const c = rank[p]!;
+      this.tierAt[p] = c.tier;
+      this.perOrderAt[p] = c.location.fulfillment_cost.per_order;
+      this.perUnitAt[p] = c.location.fulfillment_cost.per_unit;
+    }
     this.chosen = scratch.i32(K);
   }
 
@@ -157,13 +167,13 @@ export class SetScorer {
     let external = 0;
     const priced = this.pricer.priced;
     for (let i = 0; i < m; i++) {
-      const c = rank[members[i]!]!;
+      const p = members[i]!;
+      const c = rank[p]!;
       const k = this.priceMember(c, i, this.takes);
       if (k < 0) return false;
       days = Math.max(days, priced[c.index]![k]!.option.delivery_days);
       shipping += this.pricer.pickedCost;
-      locationCost +=
-        c.location.fulfillment_cost.per_order + this.pickedUnits * c.location.fulfillment_cost.per_unit;
+      locationCost += this.perOrderAt[p]! + this.pickedUnits * this.perUnitAt[p]!;
       load += c.load;
       external += c.external;
     }
@@ -259,8 +269,7 @@ export class SetScorer {
     );
     this.levelShipping[j + 1] = this.levelShipping[j]! + this.pricer.pickedCost;
     this.levelLocationCost[j + 1] =
-      this.levelLocationCost[j]! +
-      (c.location.fulfillment_cost.per_order + this.pickedUnits * c.location.fulfillment_cost.per_unit);
+      this.levelLocationCost[j]! + (this.perOrderAt[p]! + this.pickedUnits * this.perUnitAt[p]!);
     this.levelLoad[j + 1] = this.levelLoad[j]! + c.load;
     this.levelExternal[j + 1] = this.levelExternal[j]! + c.external;
   }
@@ -305,8 +314,7 @@ export class SetScorer {
       Math.max(this.prefixDays, this.pricer.priced[c.index]![k]!.option.delivery_days) * w.delivery_days +
       (this.prefixShipping + this.pricer.pickedCost) * w.shipping_cost +
       (m + 1) * w.shipments +
-      (this.prefixLocationCost +
-        (c.location.fulfillment_cost.per_order + this.pickedUnits * c.location.fulfillment_cost.per_unit)) *
+      (this.prefixLocationCost + (this.perOrderAt[p]! + this.pickedUnits * this.perUnitAt[p]!)) *
         w.location_cost +
       (this.prefixLoad + c.load) * w.load +
       (this.prefixExternal + c.external) * w.external;

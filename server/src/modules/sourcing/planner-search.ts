@@ -655,7 +655,7 @@ export class Search extends SetScorer {
             this.prefixExternal,
             this.lowest[c.index]!,
             this.slowest[c.index]!,
-            c.location.fulfillment_cost.per_order,
+            this.perOrderAt[i]!,
             c.load,
             c.external,
             days,
