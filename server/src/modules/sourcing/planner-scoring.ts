@@ -1,10 +1,7 @@
 import type { Candidate, Line } from './plan-result.ts';
 import type { Pricer } from './planner-pricing.ts';
-import type { Scratch } from './planner-scratch.ts';
+import { NO_F64, NO_U8, type Scratch } from './planner-scratch.ts';
 import type { SourcingPolicy, Weights } from './policy.ts';
-
-const NO_NUMBERS: Float64Array = new Float64Array(0);
-const NO_FLAGS: Uint8Array = new Uint8Array(0);
 
 /**
  * Scoring sets of candidate locations as the search meets them, on numbers: the candidates by
@@ -43,18 +40,18 @@ export class SetScorer {
   // by `preparePrefixes`, for the exact search only).
   protected readonly chosen: Int32Array;
   /** What member j of chosen takes, by line (row j); row m for the last member being tried. */
-  protected prefixTakes = NO_NUMBERS;
+  protected prefixTakes = NO_F64;
   /** How many levels are valid for the current chosen[0..): level j describes chosen[0..j). */
   protected prefixLevels = 0;
   // Per level j: what is left of each line (row j), whether all j members ship, and their terms.
-  private levelLeft = NO_NUMBERS;
-  private levelValid = NO_FLAGS;
-  private levelDropship = NO_NUMBERS;
-  private levelDays = NO_NUMBERS;
-  private levelShipping = NO_NUMBERS;
-  private levelLocationCost = NO_NUMBERS;
-  private levelLoad = NO_NUMBERS;
-  private levelExternal = NO_NUMBERS;
+  private levelLeft = NO_F64;
+  private levelValid = NO_U8;
+  private levelDropship = NO_F64;
+  private levelDays = NO_F64;
+  private levelShipping = NO_F64;
+  private levelLocationCost = NO_F64;
+  private levelLoad = NO_F64;
+  private levelExternal = NO_F64;
   protected prefixValid = true;
   protected prefixDropship = 0;
   protected prefixDays = 0;

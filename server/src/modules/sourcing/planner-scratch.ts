@@ -10,6 +10,11 @@
  * Bounded: buffers that grew beyond SCRATCH_KEEP_MAX elements are dropped when the plan ends.
  */
 
+/** Empty arrays, for working arrays a plan makes only when it needs them. */
+export const NO_F64: Float64Array = new Float64Array(0);
+export const NO_U32: Uint32Array = new Uint32Array(0);
+export const NO_U8: Uint8Array = new Uint8Array(0);
+
 const SCRATCH_START = 4096;
 const SCRATCH_KEEP_MAX = 1 << 16;
 

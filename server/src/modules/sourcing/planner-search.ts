@@ -8,7 +8,7 @@ import {
 } from './planner-bounds.ts';
 import type { Alone, Pricer } from './planner-pricing.ts';
 import { SetScorer } from './planner-scoring.ts';
-import type { Scratch } from './planner-scratch.ts';
+import { NO_F64, NO_U32, type Scratch } from './planner-scratch.ts';
 import type { SourcingPolicy } from './policy.ts';
 
 /**
@@ -23,9 +23,6 @@ const SCORE_EPSILON = 1e-9;
 // A branch is cut on a score bound only beyond this margin too: the bound is summed in another
 // order than each set's own, and the best so far may drift up by SCORE_EPSILON on an id tie-break.
 const BOUND_SLACK = 1e-7;
-
-const NO_BOUNDS: Float64Array = new Float64Array(0);
-const NO_BITS: Uint32Array = new Uint32Array(0);
 
 export type SearchInput = {
   /** Candidates in location-id order (their `index`). */
@@ -56,7 +53,7 @@ export class Search extends SetScorer {
   private readonly budget: number;
   private readonly prune: boolean;
   /** Whether the best other option met is kept too, as `second` (see `runnerUp`). */
-  private readonly keepSecond: boolean;
+  private keepSecond: boolean;
   private readonly slowest: readonly number[];
   private readonly lowest: readonly number[];
   /** Per candidate index: its number in location-id order (equal ids share a number). */
@@ -93,12 +90,12 @@ export class Search extends SetScorer {
   // Bounds (see planner-bounds.ts), worked out when the exact search first needs them (`prepare`):
   // where the greedy sets and single locations settle the answer, it never does.
   private prepared = false;
-  private topSums = NO_BOUNDS;
-  private lineTop = NO_BOUNDS;
-  private fixedLow = NO_BOUNDS;
-  private daysLow = NO_BOUNDS;
-  private timeLeast = NO_BOUNDS;
-  private timeLow = NO_BOUNDS;
+  private topSums = NO_F64;
+  private lineTop = NO_F64;
+  private fixedLow = NO_F64;
+  private daysLow = NO_F64;
+  private timeLeast = NO_F64;
+  private timeLow = NO_F64;
   private words = 0;
   private lineBits: number[] = [];
   private covering: Uint32Array | null = null;
@@ -112,7 +109,7 @@ export class Search extends SetScorer {
   // locations that could complete it, and the fill of all but its last member.
   private depth = 0;
   private readonly have: Float64Array;
-  private mask = NO_BITS;
+  private mask = NO_U32;
   private prefixFilled = false;
 
   constructor(input: SearchInput) {
@@ -223,7 +220,8 @@ export class Search extends SetScorer {
     this.greedyAndSingles();
     this.exact();
     const { best, evaluated, exhausted } = this;
-    return { best, second: this.keepSecond ? this.runnerUp() : null, evaluated, exhausted };
+    const second = this.keepSecond ? this.runnerUp() : null;
+    return { best, second, evaluated, exhausted };
   }
 
   /** The exact search after the greedy sets and the single locations, smallest sets first. */
@@ -256,12 +254,14 @@ export class Search extends SetScorer {
    */
   private runnerUp(): Option | null {
     if (this.second === null) return null;
+    this.keepSecond = false;
     this.excludedIds = this.bestIds;
     this.best = this.second;
     this.bestIds = this.secondIds;
     this.second = null;
     this.evaluated = 0;
     this.exhausted = false;
+    // (The first search gives `have` back as it found it, but for rounding.)
     this.have.fill(0);
     this.prefixLevels = 0;
     this.refreshLimits();
@@ -380,7 +380,7 @@ export class Search extends SetScorer {
       const before = this.quickEvaluate(greedy, greedy.length)
         ? this.quickBackordered
         : this.empty.units_backordered;
-      // No location can lower what the greedy set backorders below the least any option can.
+      // The greedy set backorders as little as any option can: no location adds a gain.
       if (before <= this.floorBackorder) break;
       const g = greedy.length;
       for (let i = 0; i < g; i++) trial[i] = greedy[i]!;
